@@ -1,0 +1,50 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.routes import citizen, health, staff
+from hotline.db import close_db, init_db
+from hotline.logging import configure_logging
+from hotline.settings import Settings, get_settings
+from intake.pii import PiiMaskingFilter
+
+DESCRIPTION = """
+12345 政务服务便民热线 backend: multi-channel intake, triage, tickets (工单), self-service
+progress lookup and callback surveys. Every error has the shape
+`{"error": {"code", "message", "request_id"}}`; `message` is Chinese and safe to show a citizen.
+"""
+
+
+def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> FastAPI:
+    """Build the app. ``manage_db=False`` when the caller (a test) owns the database setup."""
+    settings = settings or get_settings()
+    configure_logging(
+        fmt=settings.effective_log_format, level=settings.log_level, filters=[PiiMaskingFilter()]
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if manage_db:
+            await init_db(settings)
+        try:
+            yield
+        finally:
+            if manage_db:
+                await close_db()
+
+    app = FastAPI(title="hotline12345", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(citizen.router)
+    app.include_router(staff.router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,68 @@
+"""Database wiring: the Tortoise config, start-up/shutdown and migrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+from hotline.settings import Settings
+
+# Every module holding models of the single "hotline" app. notify/ adds its own later.
+MODEL_MODULES = ["intake.models"]
+APP_LABEL = "hotline"
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    url = settings.effective_database_url
+    if url.startswith("sqlite://") and "journal_mode" not in url:
+        # WAL lets the API read while the worker writes; busy_timeout rides out short locks.
+        url += ("&" if "?" in url else "?") + "journal_mode=WAL&busy_timeout=10000"
+    return {
+        "connections": {"default": url},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "Asia/Shanghai",
+    }
+
+
+async def init_db(settings: Settings) -> None:
+    """Connect (lazily) and make the models usable from every task of this process."""
+    if settings.effective_database_url.startswith("sqlite://"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate_db(settings: Settings) -> None:
+    """Apply every committed migration (idempotent)."""
+    if settings.effective_database_url.startswith("sqlite://"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        await tortoise_migrate(config=tortoise_config(settings))
+    finally:
+        await Tortoise.close_connections()
+
+
+async def ping_db() -> None:
+    await connections.get("default").execute_query("SELECT 1")
+
+
+def __getattr__(name: str) -> Any:
+    # For Tortoise's own CLI (`tortoise -c hotline.db.TORTOISE_ORM makemigrations`): the config is
+    # built on access, so importing this module never reads settings.
+    if name == "TORTOISE_ORM":
+        from hotline.settings import get_settings
+
+        return tortoise_config(get_settings())
+    raise AttributeError(name)

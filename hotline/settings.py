@@ -1,0 +1,105 @@
+"""One typed settings object, read from ``HOTLINE_*`` environment variables once at start-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that mean "nobody chose a secret yet". Usable in development only.
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-secret-change-me"})
+
+
+class Mode(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; the README's configuration table lists them all."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=None, extra="ignore")
+
+    mode: Mode = Mode.DEVELOPMENT
+    data_dir: Path = Path("data")
+    database_url: str = Field(
+        default="",
+        description="Tortoise DB URL; empty means an SQLite file under data_dir.",
+    )
+    broker_url: str = Field(
+        default="",
+        description="Celery broker; empty means the embedded filesystem broker under data_dir.",
+    )
+    redis_url: str = Field(default="", description="Redis for shared locks and caches; optional.")
+    secret_key: str = "dev-secret-change-me"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    log_format: str = Field(default="auto", description="auto | json | console")
+    log_level: str = "INFO"
+
+    default_region: str = "FZ"
+    conversation_idle_minutes: int = 30
+    repeat_window_days: int = 30
+    deadlines: str = Field(
+        default="",
+        description="Overrides of working-day limits, e.g. 'complaint:normal=10,*:urgent=0'.",
+    )
+    holiday_file: Path | None = None
+    deadline_warning_hours: int = 24
+    staff_token_ttl_minutes: int = 12 * 60
+    max_request_bytes: int = 1_000_000
+    progress_lookups_per_minute: int = 20
+
+    @model_validator(mode="after")
+    def _enforce_real_secrets(self) -> Self:
+        if self.mode is Mode.PRODUCTION and self.secret_key in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "HOTLINE_SECRET_KEY is a placeholder; set a real secret in production mode."
+            )
+        if self.mode is Mode.PRODUCTION and len(self.secret_key) < 32:
+            raise ValueError("HOTLINE_SECRET_KEY must be at least 32 characters in production.")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.mode is Mode.DEVELOPMENT
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{(self.data_dir / 'hotline.sqlite3').resolve()}"
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return not self.broker_url
+
+    @property
+    def effective_broker_url(self) -> str:
+        return self.broker_url or "filesystem://"
+
+    @property
+    def broker_dir(self) -> Path:
+        return (self.data_dir / "broker").resolve()
+
+    @property
+    def effective_log_format(self) -> str:
+        if self.log_format != "auto":
+            return self.log_format
+        return "console" if self.is_development else "json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use (never at import time)."""
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,376 @@
+"""The multi-turn dialogue, the same on every channel.
+
+A conversation is a small state machine stored in ``Conversation.step`` and ``slots``:
+
+    idle → (await_location) → (await_phone) → await_confirm → ticket created → idle
+
+Only what is missing is asked: a place when the category happens somewhere and none was named, a
+contact phone when none is known. Commands (查询, 我的工单, 取消, 人工, 帮助) work at any step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from intake.catalogue import text
+from intake.citizens import known_phone, remember_phone
+from intake.commands import Command, parse_command
+from intake.config import IntakeConfig
+from intake.errors import TicketNotFound
+from intake.messages import Button, IntakeMessage, Reply
+from intake.models import Citizen, Conversation
+from intake.operations import format_due
+from intake.pii import PiiKind, find_pii, mask_phone, normalize_mobile
+from intake.places import extract_location
+from intake.progress import category_name, lookup_for_citizen, render_view, tickets_of
+from intake.recording import record_emergency, record_out_of_scope
+from intake.taxonomy import CATEGORIES, KINDS
+from intake.tickets import TicketDraft, create_ticket, department_name
+from intake.triage import triage
+from intake.workflow import Actor
+
+IDLE, AWAIT_LOCATION, AWAIT_PHONE, AWAIT_CONFIRM, EXPIRED = (
+    "idle",
+    "await_location",
+    "await_phone",
+    "await_confirm",
+    "expired",
+)
+_GREETINGS = frozenset({"你好", "您好", "在吗", "在不在", "hi", "hello", "喂", "有人吗"})
+_CONFIRM = frozenset(
+    {
+        "确认",
+        "确定",
+        "是",
+        "是的",
+        "对",
+        "对的",
+        "提交",
+        "好",
+        "好的",
+        "可以",
+        "没问题",
+        "确认提交",
+        "1",
+    }
+)
+_LOCATION_PREFIXES = ("地点", "地址", "位置", "修改地点", "修改地址")
+MIN_DESCRIPTION = 6
+
+
+class Turn:
+    """One inbound message being handled: the conversation, the citizen and the clock."""
+
+    def __init__(
+        self,
+        *,
+        message: IntakeMessage,
+        conversation: Conversation,
+        citizen: Citizen,
+        config: IntakeConfig,
+        now: datetime,
+    ) -> None:
+        self.message = message
+        self.conversation = conversation
+        self.citizen = citizen
+        self.config = config
+        self.now = now
+        self.actor = Actor("citizen", f"{message.channel}:{message.sender}")
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self.conversation.slots
+
+    def goto(self, step: str) -> None:
+        self.conversation.step = step
+        self.conversation.expires_at = (
+            None if step == IDLE else self.now + timedelta(minutes=self.config.idle_minutes)
+        )
+
+    def reset(self) -> None:
+        self.conversation.slots = {}
+        self.goto(IDLE)
+
+
+async def converse(turn: Turn) -> list[Reply]:
+    """Everything the service answers to one message. The caller saves the conversation."""
+    conversation = turn.conversation
+    if conversation.handoff:
+        return []  # an operator has the conversation; the bot keeps quiet until released
+    prefix: list[Reply] = []
+    expired = conversation.step == EXPIRED or (
+        conversation.step != IDLE
+        and conversation.expires_at is not None
+        and conversation.expires_at < turn.now
+    )
+    if expired:
+        turn.reset()
+        prefix.append(Reply(text("dialogue.expired", minutes=turn.config.idle_minutes)))
+    body = turn.message.text.strip()
+    command = parse_command(body) if body else None
+    if command is not None:
+        return prefix + await _command(turn, command.command, command.argument)
+    step = conversation.step
+    if step == AWAIT_LOCATION:
+        return prefix + await _answer_location(turn, body)
+    if step == AWAIT_PHONE:
+        return prefix + await _answer_phone(turn, body)
+    if step == AWAIT_CONFIRM:
+        return prefix + await _answer_confirm(turn, body)
+    return prefix + await _start(turn, body)
+
+
+async def _command(turn: Turn, command: Command, argument: str) -> list[Reply]:
+    if command is Command.HELP:
+        return [Reply(text("dialogue.help"))]
+    if command is Command.CANCEL:
+        if turn.conversation.step == IDLE:
+            return [Reply(text("dialogue.nothing_to_cancel"))]
+        turn.reset()
+        return [Reply(text("dialogue.cancelled"))]
+    if command is Command.HUMAN:
+        turn.conversation.handoff = True
+        return [Reply(text("dialogue.handoff"), action="handoff")]
+    if command is Command.MY_TICKETS:
+        return [await _my_tickets(turn)]
+    if not argument:
+        return [Reply(text("dialogue.ask_ticket_number"))]
+    try:
+        view = await lookup_for_citizen(number=argument, citizen_id=turn.citizen.id)
+    except TicketNotFound:
+        return [Reply(text("progress.not_found"))]
+    return [Reply(render_view(view), ticket_number=view.number)]
+
+
+async def _my_tickets(turn: Turn) -> Reply:
+    tickets = await tickets_of(citizen_id=turn.citizen.id, limit=5)
+    if not tickets:
+        return Reply(text("dialogue.no_tickets"))
+    lines = [text("dialogue.my_tickets_header")]
+    for ticket in tickets:
+        lines.append(
+            text(
+                "dialogue.my_tickets_line",
+                number=ticket.number,
+                category=category_name(ticket.category),
+                status=text(f"status.{ticket.status}"),
+            )
+        )
+    lines.append(text("dialogue.my_tickets_footer"))
+    return Reply("\n".join(lines))
+
+
+def _media_names(turn: Turn) -> str:
+    return "、".join(dict.fromkeys(text(f"media.{m.kind}") for m in turn.message.media))
+
+
+def _attach_media(turn: Turn) -> None:
+    attachments = turn.slots.setdefault("attachments", [])
+    for media in turn.message.media:
+        attachments.append({"kind": media.kind, "ref": media.ref, "mime_type": media.mime_type})
+
+
+async def _start(turn: Turn, body: str) -> list[Reply]:
+    if turn.message.media:
+        _attach_media(turn)
+    if not body:
+        if turn.message.media:
+            return [Reply(text("dialogue.media_received", media=_media_names(turn)))]
+        return [Reply(text("dialogue.welcome"))]
+    if body.lower() in _GREETINGS:
+        return [Reply(text("dialogue.welcome"))]
+    result = triage(body)
+    if result.is_emergency:
+        ticket = await record_emergency(turn=turn, description=body, result=result)
+        number = result.emergency_number or "110"
+        return [
+            Reply(
+                text(f"emergency.{number}"),
+                ticket_number=ticket.number,
+                action=f"emergency:{number}",
+            )
+        ]
+    if result.is_out_of_scope:
+        ticket = await record_out_of_scope(turn=turn, description=body, result=result)
+        advice = text(f"out_of_scope.{result.out_reason}")
+        return [
+            Reply(
+                text("out_of_scope.intro") + advice,
+                ticket_number=ticket.number,
+                action=f"out:{result.out_reason}",
+            )
+        ]
+    if len(body) < MIN_DESCRIPTION:
+        return [Reply(text("dialogue.too_short"))]
+    location = turn.message.location
+    turn.slots.update(
+        description=body,
+        kind=result.kind,
+        category=result.category,
+        urgency=result.urgency,
+        scope=result.scope,
+        confidence=result.confidence,
+        location=(location.label if location and location.label else extract_location(body)),
+        latitude=location.latitude if location else None,
+        longitude=location.longitude if location else None,
+        phone=_phone_in(body) or known_phone(turn.citizen, secret_key=turn.config.secret_key),
+        region=turn.message.region_hint or turn.conversation.region_code,
+    )
+    return _next_question(turn)
+
+
+def _phone_in(body: str) -> str | None:
+    for match in find_pii(body):
+        if match.kind is PiiKind.MOBILE:
+            return normalize_mobile(match.value)
+    return None
+
+
+def _needs_location(turn: Turn) -> bool:
+    category = CATEGORIES.get(turn.slots.get("category") or "")
+    return bool(
+        category
+        and category.needs_location
+        and not turn.slots.get("location")
+        and turn.slots.get("latitude") is None
+    )
+
+
+def _next_question(turn: Turn) -> list[Reply]:
+    if _needs_location(turn):
+        turn.goto(AWAIT_LOCATION)
+        return [Reply(text("dialogue.ask_location"))]
+    if not turn.slots.get("phone"):
+        turn.goto(AWAIT_PHONE)
+        return [Reply(text("dialogue.ask_phone"))]
+    turn.goto(AWAIT_CONFIRM)
+    return [_confirmation(turn)]
+
+
+def _confirmation(turn: Turn) -> Reply:
+    slots = turn.slots
+    location = slots.get("location") or _coordinates(slots)
+    return Reply(
+        text(
+            "dialogue.confirm",
+            kind=KINDS.get(slots["kind"], text("kind.unknown")),
+            category=category_name(slots.get("category")),
+            description=slots["description"],
+            location_line=text("dialogue.confirm_location_line", location=location)
+            if location
+            else "",
+            phone=mask_phone(slots["phone"]),
+        ),
+        buttons=(
+            Button(text("dialogue.button_confirm"), "确认"),
+            Button(text("dialogue.button_cancel"), "取消"),
+        ),
+    )
+
+
+def _coordinates(slots: dict[str, Any]) -> str:
+    if slots.get("latitude") is None:
+        return ""
+    return f"{slots['latitude']:.5f}, {slots['longitude']:.5f}"
+
+
+async def _answer_location(turn: Turn, body: str) -> list[Reply]:
+    if _take_location(turn, body) or len(body) >= 2:
+        if not turn.slots.get("location") and turn.slots.get("latitude") is None:
+            turn.slots["location"] = body
+        return _next_question(turn)
+    return [Reply(text("dialogue.ask_location"))]
+
+
+def _take_location(turn: Turn, body: str) -> bool:
+    location = turn.message.location
+    if location is None:
+        return False
+    turn.slots.update(
+        location=location.label or body, latitude=location.latitude, longitude=location.longitude
+    )
+    return True
+
+
+async def _answer_phone(turn: Turn, body: str) -> list[Reply]:
+    phone = normalize_mobile(body) or _phone_in(body)
+    if phone is None:
+        return [Reply(text("dialogue.invalid_phone"))]
+    turn.slots["phone"] = phone
+    return _next_question(turn)
+
+
+async def _answer_confirm(turn: Turn, body: str) -> list[Reply]:
+    if turn.message.media:
+        _attach_media(turn)
+        if not body:
+            return [
+                Reply(text("dialogue.media_attached", media=_media_names(turn))),
+                _confirmation(turn),
+            ]
+    if body in _CONFIRM:
+        return await _file(turn)
+    if _take_location(turn, body):
+        return [_confirmation(turn)]
+    for prefix in _LOCATION_PREFIXES:
+        if body.startswith(prefix) and len(body) > len(prefix) + 1:
+            turn.slots["location"] = body[len(prefix) :].lstrip(" ：:是为改成")
+            turn.slots["latitude"] = turn.slots["longitude"] = None
+            return [_confirmation(turn)]
+    phone = normalize_mobile(body)
+    if phone is not None:
+        turn.slots["phone"] = phone
+        return [_confirmation(turn)]
+    if len(body) >= 2:
+        turn.slots["description"] = f"{turn.slots['description']}（补充：{body}）"
+        return [Reply(text("dialogue.supplement_added")), _confirmation(turn)]
+    return [Reply(text("dialogue.confirm_reminder"))]
+
+
+async def _file(turn: Turn) -> list[Reply]:
+    slots = turn.slots
+    draft = TicketDraft(
+        channel=turn.message.channel,
+        description=slots["description"],
+        kind=slots["kind"],
+        category=slots.get("category"),
+        scope=slots.get("scope", "in"),
+        urgency=slots.get("urgency", "normal"),
+        region_code=slots.get("region") or "",
+        location=slots.get("location") or "",
+        latitude=slots.get("latitude"),
+        longitude=slots.get("longitude"),
+        contact_phone=slots["phone"],
+        attachments=list(slots.get("attachments", [])),
+        confidence=float(slots.get("confidence", 0.0)),
+    )
+    created = await create_ticket(
+        draft=draft, citizen=turn.citizen, config=turn.config, now=turn.now, actor=turn.actor
+    )
+    await remember_phone(
+        citizen=turn.citizen, phone=slots["phone"], secret_key=turn.config.secret_key
+    )
+    turn.reset()
+    ticket = created.ticket
+    if created.merged_into is not None:
+        return [
+            Reply(
+                text("dialogue.merged", existing=created.merged_into.number, number=ticket.number),
+                ticket_number=created.merged_into.number,
+            )
+        ]
+    assert ticket.due_at is not None
+    key = "dialogue.created_urgent" if ticket.urgency == "urgent" else "dialogue.created"
+    return [
+        Reply(
+            text(
+                key,
+                number=ticket.number,
+                kind=KINDS.get(ticket.kind, ""),
+                department=await department_name(ticket),
+                due=format_due(ticket.due_at),
+            ),
+            ticket_number=ticket.number,
+        )
+    ]
