@@ -27,5 +27,5 @@ async def increment(*, table: str, keys: Mapping[str, str | int]) -> int:
         f"DO UPDATE SET last_value = {table}.last_value + 1 "
         "RETURNING last_value"
     )
-    _, rows = await connection.execute_query(sql, [keys[name] for name in names])
+    rows = await connection.execute_query_dict(sql, [keys[name] for name in names])
     return int(rows[0]["last_value"])

@@ -78,7 +78,13 @@ REPEAT_THRESHOLD = 0.4
 
 
 async def find_repeat(
-    *, citizen: Citizen, category: str | None, description: str, location: str, since: datetime
+    *,
+    citizen: Citizen,
+    category: str | None,
+    description: str,
+    location: str,
+    since: datetime,
+    exclude_id: int | None = None,
 ) -> Ticket | None:
     """An open ticket of the same citizen and category whose text is about the same thing."""
     if category is None:
@@ -88,7 +94,7 @@ async def find_repeat(
         category=category,
         status__in=[s.value for s in OPEN_STATUSES],
         created_at__gte=since,
-    ).order_by("-id")
+    ).exclude(id=exclude_id or 0).order_by("-id")
     for earlier in candidates:
         same_place = bool(location) and location == earlier.location
         if same_place or similarity(description, earlier.description) >= REPEAT_THRESHOLD:
@@ -159,6 +165,7 @@ async def create_ticket(
             description=draft.description,
             location=draft.location,
             since=now - timedelta(days=config.repeat_window_days),
+            exclude_id=ticket.id,
         )
     if repeat is not None:
         ticket.merged_into = repeat

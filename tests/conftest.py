@@ -1,0 +1,113 @@
+"""Test fixtures: a real database per test (SQLite by default, PostgreSQL when
+``HOTLINE_TEST_DATABASE_URL`` is set), settings pointing at a temporary data directory, and
+factories with keyword arguments.
+
+The SQLite database is migrated and seeded once per session into a template file that each test
+copies; on PostgreSQL the session migrates and seeds once and each test truncates what tests write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from tortoise import Tortoise
+
+from hotline.db import close_db, init_db, migrate_db
+from hotline.settings import Settings
+from intake.config import IntakeConfig, intake_config
+from intake.workdays import SHANGHAI
+
+POSTGRES_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL", "")
+BROKER_URL = os.environ.get("HOTLINE_TEST_BROKER_URL", "")
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# Tables tests write to; reference data (regions, departments, routing) stays.
+_MUTABLE_TABLES = (
+    "ticket_event", "ticket", "ticket_sequence", "conversation", "inbound_message",
+    "channel_identity", "citizen", "rate_counter", "staff_token", "audit_log",
+)
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "database_url": POSTGRES_URL,
+        "broker_url": BROKER_URL,
+        "secret_key": TEST_SECRET,
+        "log_format": "console",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+async def _prepare(settings: Settings) -> None:
+    from intake.seed import seed
+
+    if POSTGRES_URL:
+        await init_db(settings)
+        await Tortoise.get_connection("default").execute_script(
+            "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+        )
+        await close_db()
+    await migrate_db(settings)
+    await init_db(settings)
+    try:
+        await seed()
+    finally:
+        await close_db()
+
+
+@pytest.fixture(scope="session")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("template")
+    asyncio.run(_prepare(make_settings(folder)))
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, template_dir: Path) -> Settings:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if not POSTGRES_URL:
+        shutil.copy(template_dir / "hotline.sqlite3", data_dir / "hotline.sqlite3")
+    return make_settings(data_dir)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[None]:
+    await init_db(settings)
+    if POSTGRES_URL:
+        connection = Tortoise.get_connection("default")
+        await connection.execute_script(
+            f"TRUNCATE {', '.join(_MUTABLE_TABLES)} RESTART IDENTITY CASCADE;"
+            "DELETE FROM staff_user WHERE username <> 'admin';"
+        )
+    try:
+        yield
+    finally:
+        await close_db()
+
+
+@pytest.fixture
+def config(settings: Settings) -> IntakeConfig:
+    return intake_config(settings)
+
+
+@pytest.fixture
+def now() -> datetime:
+    # A Friday during working hours, far from holidays.
+    return datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from hotline.settings import reset_settings_cache
+
+    reset_settings_cache()
+    yield
+    reset_settings_cache()
