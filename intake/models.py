@@ -123,7 +123,7 @@ class Ticket(Model):
     supervised = fields.BooleanField(default=False)
     extension_requested_days = fields.IntField(null=True)
     reply_text = fields.TextField(default="")
-    satisfaction = fields.CharField(max_length=16, null=True)
+    satisfaction = fields.CharField(max_length=24, null=True)
     merged_into: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
         "hotline.Ticket", related_name="merged_repeats", null=True, on_delete=fields.SET_NULL
     )

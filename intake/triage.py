@@ -212,8 +212,9 @@ def _out_of_scope(text: str) -> tuple[str, float] | None:
     if re.search(r"假的?.{0,4}证明|(?:帮我|替我|让我|教我|我想).{0,8}(?:造假|伪造|作假|去骗|骗取|逃税|偷税)", text):
         scores["public_order"] = scores.get("public_order", 0.0) + 6.0
     # Asking for the documents behind a decision is a 政府信息公开 application.
-    if re.search(r"公开[^,.!?;，。！？；]{0,12}(?:文件|合同|资料|账目|名单|预算|决算|标准)"
-                 r"|(?:文件|合同|资料|材料|账目|预算|许可证)[^,.!?;，。！？；]{0,4}公开", text):
+    # (Not 账目: a residents' committee's books are an ordinary property complaint.)
+    if re.search(r"公开[^,.!?;，。！？；]{0,12}(?:文件|合同|资料|名单|预算|决算|标准)"
+                 r"|(?:文件|合同|资料|材料|预算|许可证)[^,.!?;，。！？；]{0,4}公开", text):
         scores["info_disclosure"] = scores.get("info_disclosure", 0.0) + 5.0
     # An official's relatives getting the contracts: 利益输送, a matter for 纪检监察.
     if re.search(r"(?:老婆|妻子|亲戚|亲属|儿子|女儿|小舅子)[^,.!?;，。！？；]{0,8}(?:公司|工程|生意)", text):
@@ -233,6 +234,15 @@ def _out_of_scope(text: str) -> tuple[str, float] | None:
 # ---- category ------------------------------------------------------------------------------
 
 
+# Shapes a phrase list cannot hold: "一股油墨味", "比别家贵三十", "卖二十五一桶", "水都变红了".
+_CATEGORY_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
+    (re.compile(r"一股[^,.!?;，。！？；]{0,5}味"), "env.air", 4.0),
+    (re.compile(r"比(?:别家|别的|外面|其他|隔壁|网上|平时|旁边)[^,.!?;，。！？；]{0,4}贵"), "market.price", 4.0),
+    (re.compile(r"卖[^,.!?;，。！？；]{0,6}一(?:桶|瓶|碗|份|盘|斤|杯|张|碟)"), "market.price", 3.0),
+    (re.compile(r"水[都也]?变(?:红|黑|绿|黄|浑|白)"), "env.water", 4.0),
+)
+
+
 def _category_scores(text: str) -> dict[str, float]:
     scores = _CATEGORY.score(text)
     for phrase, companion, category, weight in lex.COMBOS:
@@ -240,6 +250,9 @@ def _category_scores(text: str) -> dict[str, float]:
             scores[category] = scores.get(category, 0.0) + weight
     if _NO_INVOICE.search(text):
         scores["tax"] = scores.get("tax", 0.0) + 4.0  # refusing an invoice is a tax matter
+    for pattern, category, weight in _CATEGORY_PATTERNS:
+        if pattern.search(text):
+            scores[category] = scores.get(category, 0.0) + weight
     # "不是噪音的问题" names a category to rule it out.
     for match in re.finditer(r"(?:不是|并非|不属于)(.{2,6}?)(?:的问题|问题|,|，|$)", text):
         for label, weight in _CATEGORY.score(match.group(1)).items():
@@ -323,7 +336,7 @@ _ASKS_HOW = re.compile(
     r"(?<!怎么办)(?<!如何办)(?<!咋办)"  # 怎么办 is "what do I do", a plea, not "how to apply"
 )
 _ASKS_ACTION = re.compile(
-    r"(?:希望|请|麻烦|快)[^,.!?;，。！？；]{0,6}(?:派人|尽快|帮|救助|处理|修|来看|来管|来解决|来救)"
+    r"(?:希望|请|麻烦|快)[^,.!?;，。！？；]{0,6}(?:派人|尽快|帮|救助|处理|修|清|换|来看|来管|来解决|来救)"
 )
 _STUCK = re.compile(
     r"(?:申请|提交|办理|交了|等|备案|报)[^,.!?;，。！？；]{0,10}(?:还没|都没|迟迟没|一直没)"

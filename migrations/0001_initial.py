@@ -179,7 +179,7 @@ class Migration(migrations.Migration):
                 ('supervised', fields.BooleanField(default=False)),
                 ('extension_requested_days', fields.IntField(null=True)),
                 ('reply_text', fields.TextField(default='', unique=False)),
-                ('satisfaction', fields.CharField(null=True, max_length=16)),
+                ('satisfaction', fields.CharField(null=True, max_length=24)),
                 ('merged_into', fields.ForeignKeyField('hotline.Ticket', source_field='merged_into_id', null=True, db_constraint=True, to_field='id', related_name='merged_repeats', on_delete=OnDelete.SET_NULL)),
                 ('triage_confidence', fields.FloatField(default=0.0)),
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
