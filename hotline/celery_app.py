@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from celery import Celery, Task
-from celery.signals import worker_process_shutdown
+from celery.signals import worker_process_shutdown, worker_shutdown
 from kombu import Connection
 
 from hotline.settings import Settings, get_settings
@@ -82,8 +82,10 @@ def run_async(coro: Coroutine[Any, Any, R]) -> R:
     return _loop.run_until_complete(coro)
 
 
-@worker_process_shutdown.connect
+@worker_process_shutdown.connect  # prefork children
+@worker_shutdown.connect  # the solo pool runs tasks in the main process
 def _close_db(**_: Any) -> None:
+    # An open aiosqlite connection is a non-daemon thread: without this the process never exits.
     global _db_ready
     if _loop is not None and _db_ready:
         from hotline.db import close_db

@@ -10,7 +10,7 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 from hotline.settings import Settings
 
 # Every module holding models of the single "hotline" app. notify/ adds its own later.
-MODEL_MODULES = ["intake.models"]
+MODEL_MODULES = ["intake.models", "channels.models"]
 APP_LABEL = "hotline"
 
 
@@ -28,8 +28,9 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
                 "migrations": "migrations",
             }
         },
+        # Stored in UTC (see hotline.fields.UtcDatetimeField); local time is for display only.
         "use_tz": True,
-        "timezone": "Asia/Shanghai",
+        "timezone": "UTC",
     }
 
 

@@ -55,6 +55,36 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1_000_000
     progress_lookups_per_minute: int = 20
 
+    # --- WeChat official account ---
+    wechat_enabled: bool = Field(default=False, description="Serve /channels/wechat.")
+    wechat_token: str = Field(default="", description="Token set in the MP console (3-32 chars).")
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_encoding_aes_key: str = Field(
+        default="", description="43-char EncodingAESKey; needed for safe (aes) mode."
+    )
+    wechat_previous_encoding_aes_key: str = Field(
+        default="", description="The key before the last rotation, still accepted inbound."
+    )
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_api_timeout_seconds: float = 5.0
+    wechat_timestamp_window_seconds: int = 300
+    wechat_reply_budget_seconds: float = 3.5
+    wechat_max_body_bytes: int = 64 * 1024
+    wechat_template_accepted: str = Field(default="", description="Template id: ticket accepted.")
+    wechat_template_replied: str = Field(default="", description="Template id: ticket replied.")
+    wechat_template_closed: str = Field(default="", description="Template id: ticket closed.")
+    wechat_template_fields: str = Field(
+        default="number=character_string1,status=phrase2,time=time3,note=thing4",
+        description="Which template field holds what, as 'what=field,...'.",
+    )
+    wechat_ticket_url: str = Field(
+        default="", description="Link to a ticket, with {number}; empty: public_base_url page."
+    )
+    wechat_scene_regions: str = Field(
+        default="", description="QR scenes of regional posters, e.g. 'poster_fz=FZ,poster_xm=XM'."
+    )
+
     @model_validator(mode="after")
     def _enforce_real_secrets(self) -> Self:
         if self.mode is Mode.PRODUCTION and self.secret_key in PLACEHOLDER_SECRETS:
@@ -63,7 +93,22 @@ class Settings(BaseSettings):
             )
         if self.mode is Mode.PRODUCTION and len(self.secret_key) < 32:
             raise ValueError("HOTLINE_SECRET_KEY must be at least 32 characters in production.")
+        if self.wechat_enabled:
+            self._enforce_wechat_secrets()
         return self
+
+    def _enforce_wechat_secrets(self) -> None:
+        # An empty token would let anyone sign pushes: refused in every mode once enabled.
+        if not 3 <= len(self.wechat_token) <= 32 or not self.wechat_token.isalnum():
+            raise ValueError("HOTLINE_WECHAT_TOKEN must be 3-32 letters or digits.")
+        for name in ("wechat_encoding_aes_key", "wechat_previous_encoding_aes_key"):
+            value = getattr(self, name)
+            if value and (len(value) != 43 or not value.isalnum()):
+                raise ValueError(f"HOTLINE_{name.upper()} must be 43 letters or digits.")
+        if self.mode is Mode.PRODUCTION:
+            for name in ("wechat_token", "wechat_app_id", "wechat_app_secret"):
+                if getattr(self, name).lower() in PLACEHOLDER_SECRETS:
+                    raise ValueError(f"HOTLINE_{name.upper()} must be set in production mode.")
 
     @property
     def is_development(self) -> bool:

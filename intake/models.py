@@ -11,6 +11,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from hotline.fields import UtcDatetimeField
+
 
 class Region(Model):
     """The province, its 9 cities and Pingtan. ``code`` prefixes ticket numbers."""
@@ -67,7 +69,7 @@ class Citizen(Model):
     phone_digest = fields.CharField(max_length=64, null=True, db_index=True)
     phone_encrypted = fields.TextField(null=True)
     phone_masked = fields.CharField(max_length=16, default="")
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = UtcDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "citizen"
@@ -82,7 +84,7 @@ class ChannelIdentity(Model):
     citizen: fields.ForeignKeyRelation[Citizen] = fields.ForeignKeyField(
         "hotline.Citizen", related_name="identities", on_delete=fields.CASCADE
     )
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = UtcDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "channel_identity"
@@ -117,7 +119,7 @@ class Ticket(Model):
     department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "hotline.Department", related_name="tickets", null=True, on_delete=fields.SET_NULL
     )
-    due_at = fields.DatetimeField(null=True, db_index=True)
+    due_at = UtcDatetimeField(null=True, db_index=True)
     due_is_estimate = fields.BooleanField(default=False)
     deadline_warned = fields.BooleanField(default=False)
     supervised = fields.BooleanField(default=False)
@@ -128,9 +130,9 @@ class Ticket(Model):
         "hotline.Ticket", related_name="merged_repeats", null=True, on_delete=fields.SET_NULL
     )
     triage_confidence = fields.FloatField(default=0.0)
-    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
-    updated_at = fields.DatetimeField(auto_now=True)
-    closed_at = fields.DatetimeField(null=True)
+    created_at = UtcDatetimeField(auto_now_add=True, db_index=True)
+    updated_at = UtcDatetimeField(auto_now=True)
+    closed_at = UtcDatetimeField(null=True)
 
     class Meta:
         table = "ticket"
@@ -150,7 +152,7 @@ class TicketEvent(Model):
     actor_id = fields.CharField(max_length=64, default="")
     public_note = fields.TextField(default="")  # what the citizen may read
     internal_note = fields.TextField(default="")  # never shown to the citizen
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = UtcDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "ticket_event"
@@ -196,8 +198,8 @@ class Conversation(Model):
     slots: dict[str, Any] = fields.JSONField(default=dict)
     handoff = fields.BooleanField(default=False)
     region_code = fields.CharField(max_length=8, default="")
-    expires_at = fields.DatetimeField(null=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    expires_at = UtcDatetimeField(null=True)
+    updated_at = UtcDatetimeField(auto_now=True)
 
     class Meta:
         table = "conversation"
@@ -213,7 +215,7 @@ class InboundMessage(Model):
     sender = fields.CharField(max_length=128, default="")
     text = fields.TextField(default="")
     result: dict[str, Any] = fields.JSONField(default=dict)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = UtcDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "inbound_message"
@@ -230,7 +232,7 @@ class StaffUser(Model):
         "hotline.Department", related_name="staff", null=True, on_delete=fields.SET_NULL
     )
     active = fields.BooleanField(default=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = UtcDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "staff_user"
@@ -242,7 +244,7 @@ class StaffToken(Model):
     staff: fields.ForeignKeyRelation[StaffUser] = fields.ForeignKeyField(
         "hotline.StaffUser", related_name="tokens", on_delete=fields.CASCADE
     )
-    expires_at = fields.DatetimeField()
+    expires_at = UtcDatetimeField()
     revoked = fields.BooleanField(default=False)
 
     class Meta:
@@ -259,7 +261,7 @@ class AuditLog(Model):
     action = fields.CharField(max_length=64)
     target = fields.CharField(max_length=128)
     detail: dict[str, Any] = fields.JSONField(default=dict)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = UtcDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "audit_log"

@@ -89,12 +89,16 @@ async def find_repeat(
     """An open ticket of the same citizen and category whose text is about the same thing."""
     if category is None:
         return None
-    candidates = await Ticket.filter(
-        citizen=citizen,
-        category=category,
-        status__in=[s.value for s in OPEN_STATUSES],
-        created_at__gte=since,
-    ).exclude(id=exclude_id or 0).order_by("-id")
+    candidates = (
+        await Ticket.filter(
+            citizen=citizen,
+            category=category,
+            status__in=[s.value for s in OPEN_STATUSES],
+            created_at__gte=since,
+        )
+        .exclude(id=exclude_id or 0)
+        .order_by("-id")
+    )
     for earlier in candidates:
         same_place = bool(location) and location == earlier.location
         if same_place or similarity(description, earlier.description) >= REPEAT_THRESHOLD:

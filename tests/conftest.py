@@ -28,8 +28,16 @@ BROKER_URL = os.environ.get("HOTLINE_TEST_BROKER_URL", "")
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 # Tables tests write to; reference data (regions, departments, routing) stays.
 _MUTABLE_TABLES = (
-    "ticket_event", "ticket", "ticket_sequence", "conversation", "inbound_message",
-    "channel_identity", "citizen", "rate_counter", "staff_token", "audit_log",
+    "ticket_event",
+    "ticket",
+    "ticket_sequence",
+    "conversation",
+    "inbound_message",
+    "channel_identity",
+    "citizen",
+    "rate_counter",
+    "staff_token",
+    "audit_log",
 )
 
 

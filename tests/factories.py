@@ -17,20 +17,37 @@ _ids = itertools.count(1)
 
 
 def message(
-    text: str = "", *, sender: str = "citizen-1", channel: str = "test", external_id: str = "",
-    location: Location | None = None, media: tuple[Media, ...] = (), region_hint: str = "",
+    text: str = "",
+    *,
+    sender: str = "citizen-1",
+    channel: str = "test",
+    external_id: str = "",
+    location: Location | None = None,
+    media: tuple[Media, ...] = (),
+    region_hint: str = "",
 ) -> IntakeMessage:
     return IntakeMessage(
-        channel=channel, sender=sender, external_id=external_id or f"m{next(_ids)}", text=text,
-        location=location, media=media, region_hint=region_hint,
+        channel=channel,
+        sender=sender,
+        external_id=external_id or f"m{next(_ids)}",
+        text=text,
+        location=location,
+        media=media,
+        region_hint=region_hint,
     )
 
 
 class Chat:
     """A citizen talking to the service on one channel; ``say`` returns the reply texts."""
 
-    def __init__(self, config: IntakeConfig, *, sender: str = "citizen-1", channel: str = "test",
-                 now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        config: IntakeConfig,
+        *,
+        sender: str = "citizen-1",
+        channel: str = "test",
+        now: datetime | None = None,
+    ) -> None:
         self.config = config
         self.sender = sender
         self.channel = channel
@@ -39,25 +56,43 @@ class Chat:
     async def say(self, text: str = "", **kwargs: object) -> list[str]:
         result = await receive(
             message(text, sender=self.sender, channel=self.channel, **kwargs),  # type: ignore[arg-type]
-            config=self.config, now=self.now,
+            config=self.config,
+            now=self.now,
         )
         return [reply.text for reply in result.replies]
 
 
 async def ticket(
-    config: IntakeConfig, *, now: datetime, description: str = "五一北路88号路灯不亮了一周",
-    kind: str = "help", category: str | None = "urban.streetlight", urgency: str = "normal",
-    citizen: Citizen | None = None, phone: str = "13800138000", location: str = "五一北路88号",
+    config: IntakeConfig,
+    *,
+    now: datetime,
+    description: str = "五一北路88号路灯不亮了一周",
+    kind: str = "help",
+    category: str | None = "urban.streetlight",
+    urgency: str = "normal",
+    citizen: Citizen | None = None,
+    phone: str = "13800138000",
+    location: str = "五一北路88号",
     region: str = "FZ",
 ) -> Created:
-    draft = TicketDraft(channel="test", description=description, kind=kind, category=category,
-                        urgency=urgency, region_code=region, location=location,
-                        contact_phone=phone)
-    return await create_ticket(draft=draft, citizen=citizen, config=config, now=now,
-                               actor=Actor("citizen", "test"))
+    draft = TicketDraft(
+        channel="test",
+        description=description,
+        kind=kind,
+        category=category,
+        urgency=urgency,
+        region_code=region,
+        location=location,
+        contact_phone=phone,
+    )
+    return await create_ticket(
+        draft=draft, citizen=citizen, config=config, now=now, actor=Actor("citizen", "test")
+    )
 
 
-async def staff_user(*, username: str = "operator1", password: str = "pw-operator-123",
-                     role: str = "operator") -> StaffUser:
-    return await StaffUser.create(username=username, password_hash=hash_password(password,
-                                  iterations=1000), role=role)
+async def staff_user(
+    *, username: str = "operator1", password: str = "pw-operator-123", role: str = "operator"
+) -> StaffUser:
+    return await StaffUser.create(
+        username=username, password_hash=hash_password(password, iterations=1000), role=role
+    )

@@ -15,7 +15,11 @@ def test_models_and_migrations_agree(tmp_path: Path):
     env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_DATABASE_URL": ""}
     result = subprocess.run(
         [sys.executable, "-m", "tortoise", "-c", "hotline.db.TORTOISE_ORM", "makemigrations"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     created = set((ROOT / "migrations").glob("*.py")) - before
     for path in created:  # never leave a generated file behind

@@ -28,8 +28,9 @@ async def test_file_a_request_and_follow_it(client: httpx.AsyncClient):
     body = response.json()
     assert body["status"] == "received" and body["number"].startswith("FZ")
     assert "受理" in body["message"] and "生态环境局" in body["message"]
-    progress = await client.get("/api/v1/progress",
-                                params={"number": body["number"], "phone_tail": "8000"})
+    progress = await client.get(
+        "/api/v1/progress", params={"number": body["number"], "phone_tail": "8000"}
+    )
     assert progress.status_code == 200
     view = progress.json()
     assert view["status_name"] == "已受理" and view["category"] == "env.air"
@@ -51,8 +52,10 @@ async def test_idempotency_key_never_files_twice(client: httpx.AsyncClient):
 
 
 async def test_emergency_filed_online_is_told_to_call(client: httpx.AsyncClient):
-    response = await client.post("/api/v1/tickets", json={
-        **FILING, "description": "隔壁房子着火了，浓烟滚滚，里面好像还有人"})
+    response = await client.post(
+        "/api/v1/tickets",
+        json={**FILING, "description": "隔壁房子着火了，浓烟滚滚，里面好像还有人"},
+    )
     assert response.status_code == 201
     assert response.json()["status"] == "transferred" and "119" in response.json()["message"]
 
@@ -72,11 +75,13 @@ async def test_bad_filings_are_refused_in_chinese_and_change_nothing(client: htt
         error = _error(response)
         assert error["code"] == code
         assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
-    malformed = await client.post("/api/v1/tickets", content=b"{not json",
-                                  headers={"content-type": "application/json"})
+    malformed = await client.post(
+        "/api/v1/tickets", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 422
-    huge = await client.post("/api/v1/tickets", content=b"x" * 2_000_000,
-                             headers={"content-type": "application/json"})
+    huge = await client.post(
+        "/api/v1/tickets", content=b"x" * 2_000_000, headers={"content-type": "application/json"}
+    )
     assert huge.status_code == 413 and _error(huge)["code"] == "too_large"
     assert await Ticket.all().count() == 0
     assert await InboundMessage.all().count() == 0
@@ -85,21 +90,27 @@ async def test_bad_filings_are_refused_in_chinese_and_change_nothing(client: htt
 async def test_wrong_tail_and_unknown_number_look_the_same(client: httpx.AsyncClient):
     number = (await client.post("/api/v1/tickets", json=FILING)).json()["number"]
     wrong = await client.get("/api/v1/progress", params={"number": number, "phone_tail": "1234"})
-    unknown = await client.get("/api/v1/progress",
-                               params={"number": "FZ20990101000001", "phone_tail": "8000"})
+    unknown = await client.get(
+        "/api/v1/progress", params={"number": "FZ20990101000001", "phone_tail": "8000"}
+    )
     assert wrong.status_code == unknown.status_code == 404
     assert {k: v for k, v in _error(wrong).items() if k != "request_id"} == {
-        k: v for k, v in _error(unknown).items() if k != "request_id"}
+        k: v for k, v in _error(unknown).items() if k != "request_id"
+    }
     bad = await client.get("/api/v1/progress", params={"number": number, "phone_tail": "80a0"})
     assert bad.status_code == 422
 
 
 async def test_progress_view_masks_personal_data(client: httpx.AsyncClient):
-    filing = {**FILING, "description": "我是张三，身份证350102199001011238，电话13912345678，"
-                                       "楼下噪音太吵了晚上睡不着"}
+    filing = {
+        **FILING,
+        "description": "我是张三，身份证350102199001011238，电话13912345678，"
+        "楼下噪音太吵了晚上睡不着",
+    }
     number = (await client.post("/api/v1/tickets", json=filing)).json()["number"]
-    view = (await client.get("/api/v1/progress",
-                             params={"number": number, "phone_tail": "8000"})).json()
+    view = (
+        await client.get("/api/v1/progress", params={"number": number, "phone_tail": "8000"})
+    ).json()
     assert "13912345678" not in view["description"] and "139****5678" in view["description"]
     assert "350102199001011238" not in view["description"]
 
@@ -108,8 +119,9 @@ async def test_progress_lookups_are_rate_limited(client: httpx.AsyncClient, sett
     number = (await client.post("/api/v1/tickets", json=FILING)).json()["number"]
     statuses = []
     for tail in range(settings.progress_lookups_per_minute + 2):
-        response = await client.get("/api/v1/progress",
-                                    params={"number": number, "phone_tail": f"{tail:04d}"})
+        response = await client.get(
+            "/api/v1/progress", params={"number": number, "phone_tail": f"{tail:04d}"}
+        )
         statuses.append(response.status_code)
     assert statuses[-1] == 429 and 404 in statuses
     assert _error(response)["code"] == "rate_limited"

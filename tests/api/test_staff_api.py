@@ -14,8 +14,9 @@ FILING = {
 
 
 async def _login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    response = await client.post("/api/v1/staff/login",
-                                 json={"username": username, "password": password})
+    response = await client.post(
+        "/api/v1/staff/login", json={"username": username, "password": password}
+    )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -37,8 +38,12 @@ async def test_the_whole_loop_over_http(client: httpx.AsyncClient):
         (sup, "/extension/decision", {"approve": True}, "accepted"),
         (dept, "/reply", {"reply": "已更换灯具，恢复照明。"}, "replied"),
         (op, "/close", None, "closed"),
-        (op, "/evaluation", {"satisfaction": "very_dissatisfied", "comment": "还是不亮"},
-         "reopened"),
+        (
+            op,
+            "/evaluation",
+            {"satisfaction": "very_dissatisfied", "comment": "还是不亮"},
+            "reopened",
+        ),
         (op, "/dispatch", {}, "dispatched"),
     ]
     for headers, path, body, status in steps:
@@ -48,8 +53,9 @@ async def test_the_whole_loop_over_http(client: httpx.AsyncClient):
     supervised = await client.post(base + "/supervise", json={"note": "重复投诉"}, headers=sup)
     assert supervised.json()["supervised"] is True
 
-    progress = (await client.get("/api/v1/progress",
-                                 params={"number": number, "phone_tail": "8000"})).json()
+    progress = (
+        await client.get("/api/v1/progress", params={"number": number, "phone_tail": "8000"})
+    ).json()
     texts = [entry["text"] for entry in progress["timeline"]]
     assert any("派发至福州市城市管理局" in t for t in texts)
     assert any("办理时限延长至" in t for t in texts)
@@ -73,8 +79,7 @@ async def test_roles_are_enforced(client: httpx.AsyncClient):
     await staff_user(username="dept", password="dept-pass-1", role="department")
     dept = await _login(client, "dept", "dept-pass-1")
     number = (await client.post("/api/v1/tickets", json=FILING)).json()["number"]
-    response = await client.post(f"/api/v1/staff/tickets/{number}/dispatch", json={},
-                                 headers=dept)
+    response = await client.post(f"/api/v1/staff/tickets/{number}/dispatch", json={}, headers=dept)
     assert response.status_code == 403
     assert (await Ticket.get(number=number)).status == "received"
 
@@ -103,8 +108,9 @@ async def test_personal_data_is_masked_unless_revealed_and_reveal_is_audited(cli
     assert listing[0]["contact_phone"] == "138****8000"
     assert "13912345678" not in listing[0]["description"]
     assert not await AuditLog.filter(action="reveal_personal_data").exists()
-    detail = (await client.get(f"/api/v1/staff/tickets/{number}", params={"reveal": True},
-                               headers=op)).json()
+    detail = (
+        await client.get(f"/api/v1/staff/tickets/{number}", params={"reveal": True}, headers=op)
+    ).json()
     assert detail["ticket"]["contact_phone"] == "13800138000"
     assert "13912345678" in detail["ticket"]["description"]
     entry = await AuditLog.get(action="reveal_personal_data")
@@ -121,8 +127,9 @@ async def test_handoff_conversation_is_released_by_an_operator(client, config, n
     await chat.say("转人工")
     waiting = (await client.get("/api/v1/staff/conversations/handoff", headers=op)).json()
     assert len(waiting) == 1
-    released = await client.post(f"/api/v1/staff/conversations/{waiting[0]['id']}/release",
-                                 headers=op)
+    released = await client.post(
+        f"/api/v1/staff/conversations/{waiting[0]['id']}/release", headers=op
+    )
     assert released.status_code == 204
     assert not (await Conversation.get(id=waiting[0]["id"])).handoff
     assert (await chat.say("你好")) != []

@@ -16,8 +16,9 @@ async def test_number_format_and_daily_sequence(db, config, now):
     first = (await make_ticket(config, now=now)).ticket.number
     second = (await make_ticket(config, now=now, region="XM")).ticket.number
     third = (await make_ticket(config, now=now, description="另一件事，公交站台破损")).ticket.number
-    next_day = (await make_ticket(config, now=now + timedelta(days=1),
-                                  description="第二天的事")).ticket.number
+    next_day = (
+        await make_ticket(config, now=now + timedelta(days=1), description="第二天的事")
+    ).ticket.number
     assert re.fullmatch(r"FZ20261127\d{6}", first)
     assert first == "FZ20261127000001" and third == "FZ20261127000002"
     assert second == "XM20261127000001"  # each region counts on its own
@@ -36,8 +37,9 @@ async def test_many_concurrent_creators_get_distinct_consecutive_numbers(db, con
 
     async def create(i: int) -> str:
         async with in_transaction():
-            created = await make_ticket(config, now=now, description=f"并发测试第{i}件",
-                                        phone=f"139{i:08d}")
+            created = await make_ticket(
+                config, now=now, description=f"并发测试第{i}件", phone=f"139{i:08d}"
+            )
             return created.ticket.number
 
     numbers = await asyncio.gather(*(create(i) for i in range(creators)))

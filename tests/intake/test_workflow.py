@@ -9,7 +9,7 @@ import pytest
 from intake import operations
 from intake.errors import IllegalTransition, InvalidInput, TicketNotFound
 from intake.models import Ticket, TicketEvent
-from intake.workflow import RULES, Action, Actor, Status, apply_action
+from intake.workflow import RULES, Actor, Status, apply_action
 from tests.factories import ticket as make_ticket
 
 STAFF = Actor("staff", "1")
@@ -27,20 +27,34 @@ async def test_the_whole_loop_is_recorded_for_the_citizen(db, config, now):
     number = (await make_ticket(config, now=now)).ticket.number
     await operations.dispatch(number=number, department_code=None, actor=STAFF)
     await operations.accept(number=number, actor=Actor("department", "9"))
-    await operations.request_extension(number=number, days=2, reason="需要现场勘查",
-                                       actor=Actor("department", "9"))
+    await operations.request_extension(
+        number=number, days=2, reason="需要现场勘查", actor=Actor("department", "9")
+    )
     before = (await Ticket.get(number=number)).due_at
     await operations.decide_extension(number=number, approve=True, actor=STAFF, config=config)
     after = (await Ticket.get(number=number)).due_at
     assert before is not None and after is not None and after > before
-    await operations.reply(number=number, reply_text="路灯已于今日修复。", actor=Actor("department", "9"))
+    await operations.reply(
+        number=number, reply_text="路灯已于今日修复。", actor=Actor("department", "9")
+    )
     await operations.close(number=number, actor=STAFF, now=now)
     ticket = await operations.evaluate(number=number, satisfaction="satisfied", actor=STAFF)
     assert ticket.status == "evaluated" and ticket.satisfaction == "satisfied"
-    actions = await TicketEvent.filter(ticket__number=number).order_by("id").values_list(
-        "action", flat=True)
-    assert actions == ["receive", "dispatch", "accept", "request_extension",
-                       "extension_approved", "reply", "close", "evaluate"]
+    actions = (
+        await TicketEvent.filter(ticket__number=number)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "receive",
+        "dispatch",
+        "accept",
+        "request_extension",
+        "extension_approved",
+        "reply",
+        "close",
+        "evaluate",
+    ]
 
 
 async def test_return_then_redispatch_to_another_department(db, config, now):
@@ -56,8 +70,9 @@ async def test_return_then_redispatch_to_another_department(db, config, now):
 
 async def test_unsatisfied_evaluation_reopens_for_review(db, config, now):
     ticket = await _at(config, now, Status.CLOSED)
-    result = await operations.evaluate(number=ticket.number, satisfaction="dissatisfied",
-                                       comment="问题没解决", actor=STAFF)
+    result = await operations.evaluate(
+        number=ticket.number, satisfaction="dissatisfied", comment="问题没解决", actor=STAFF
+    )
     assert result.status == "reopened" and result.satisfaction == "dissatisfied"
     again = await operations.dispatch(number=ticket.number, department_code=None, actor=STAFF)
     assert again.status == "dispatched"

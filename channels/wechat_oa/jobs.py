@@ -1,0 +1,52 @@
+"""Handing work to the Celery worker from the webhook, by task name.
+
+The webhook imports no task module (which would pull the worker's wiring into every request):
+it publishes by name to the broker of the settings it was given. That also keeps tests, whose
+data directory (and so embedded broker) changes per test, on the right broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol
+
+from kombu import Connection, Exchange, Queue
+
+from hotline.celery_app import app, celery_config
+from hotline.settings import Settings
+
+
+class Jobs(Protocol):
+    async def enqueue(self, task: str, **kwargs: Any) -> None:
+        """Publish ``task`` with JSON-serialisable keyword arguments (ids, not objects)."""
+
+
+class CeleryJobs:
+    """Publishes to the broker of ``settings`` (Redis, or the embedded filesystem broker)."""
+
+    def __init__(self, settings: Settings) -> None:
+        config = celery_config(settings)
+        self._url: str = config["broker_url"]
+        self._options: dict[str, Any] = dict(config.get("broker_transport_options", {}))
+        if settings.uses_embedded_broker:
+            # kombu keeps exchange bindings in "control/" under the working directory unless told.
+            self._options.setdefault("control_folder", str(settings.broker_dir / "control"))
+        name: str = config["task_default_queue"]
+        # Declared on publish: the worker declares it too, but may not have started yet.
+        self._queue = Queue(name, Exchange(name, type="direct"), routing_key=name)
+
+    def _publish(self, task: str, kwargs: dict[str, Any]) -> None:
+        with Connection(self._url, transport_options=self._options) as connection:
+            app.send_task(
+                task,
+                kwargs=kwargs,
+                connection=connection,
+                queue=self._queue,
+                routing_key=self._queue.routing_key,
+                exchange=self._queue.exchange,
+                declare=[self._queue],
+            )
+
+    async def enqueue(self, task: str, **kwargs: Any) -> None:
+        # A broker write is short but blocking: keep it off the event loop.
+        await asyncio.to_thread(self._publish, task, kwargs)
