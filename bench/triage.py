@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script: make `intake` importable without installing
 
-from intake.triage import triage  # noqa: E402
+from intake.triage import triage
 
 DEFAULT_CORPUS = REPO.parent / "shared/corpus/requests.jsonl"
 HELDOUT = REPO / "tests/intake/data/triage_heldout.jsonl"

@@ -77,8 +77,10 @@ class WechatDelivery(Model):
     openid = fields.CharField(max_length=64, db_index=True)
     kind = fields.CharField(max_length=16)  # text | template | subscribe
     payload: dict[str, Any] = fields.JSONField(default=dict)
-    # pending, sent, delivered, failed, blocked
+    # pending, sending, sent, delivered (template report), failed, blocked
     status = fields.CharField(max_length=16, default="pending")
+    # When a sender claimed it: a claim older than a minute is a sender that died.
+    claimed_at = fields.DatetimeField(null=True)
     wx_msgid = fields.BigIntField(null=True, db_index=True)
     error_code = fields.IntField(null=True)
     error_message = fields.CharField(max_length=255, default="")
