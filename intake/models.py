@@ -191,8 +191,8 @@ class Conversation(Model):
     id = fields.IntField(primary_key=True)
     channel = fields.CharField(max_length=32)
     sender = fields.CharField(max_length=128)
-    citizen: fields.ForeignKeyNullableRelation[Citizen] = fields.ForeignKeyField(
-        "hotline.Citizen", related_name="conversations", null=True, on_delete=fields.SET_NULL
+    citizen: fields.ForeignKeyRelation[Citizen] = fields.ForeignKeyField(
+        "hotline.Citizen", related_name="conversations", on_delete=fields.CASCADE
     )
     step = fields.CharField(max_length=24, default="idle")
     slots: dict[str, Any] = fields.JSONField(default=dict)

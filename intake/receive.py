@@ -7,21 +7,23 @@ message's effects, so a message counts as handled exactly when its effects are c
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from intake.citizens import citizen_for
 from intake.config import IntakeConfig
 from intake.dialogue import Turn, converse
 from intake.messages import IntakeMessage, ReceiveResult, Reply
-from intake.models import Conversation, InboundMessage
+from intake.models import ChannelIdentity, Citizen, Conversation, InboundMessage
 
 
 class _Duplicate(Exception):
     pass
+
+
+class _FirstContactRace(Exception):
+    """Two first messages of one sender raced to create the conversation; retry once."""
 
 
 async def receive(
@@ -29,56 +31,75 @@ async def receive(
 ) -> ReceiveResult:
     """Handle one inbound message and return what to answer."""
     moment = now or message.received_at or datetime.now(UTC)
-    citizen = await citizen_for(channel=message.channel, external_id=message.sender)
-    await _ensure_conversation(message)
     try:
-        async with in_transaction():
-            try:
-                record = await InboundMessage.create(
-                    channel=message.channel,
-                    external_id=message.external_id,
-                    sender=message.sender,
-                    text=message.text,
-                )
-            except IntegrityError as exc:
-                raise _Duplicate from exc
-            conversation = await _conversation_for(message)
-            turn = Turn(
-                message=message,
-                conversation=conversation,
-                citizen=citizen,
-                config=config,
-                now=moment,
-            )
-            replies = await converse(turn)
-            if conversation.citizen_id is None:  # type: ignore[attr-defined]
-                conversation.citizen = citizen
-            await conversation.save()
-            record.result = {"replies": [reply.to_dict() for reply in replies]}
-            await record.save(update_fields=["result"])
+        return await _receive_once(message, config, moment)
     except _Duplicate:
         return await _stored(message)
+    except _FirstContactRace:
+        try:
+            return await _receive_once(message, config, moment)
+        except _Duplicate:
+            return await _stored(message)
+
+
+async def _receive_once(
+    message: IntakeMessage, config: IntakeConfig, moment: datetime
+) -> ReceiveResult:
+    async with in_transaction():
+        try:
+            record = await InboundMessage.create(
+                channel=message.channel,
+                external_id=message.external_id,
+                sender=message.sender,
+                text=message.text,
+            )
+        except IntegrityError as exc:
+            raise _Duplicate from exc
+        # Locked for the transaction: two messages of one sender are handled one after the other.
+        conversation = (
+            await Conversation.select_for_update(of=("conversation",))
+            .select_related("citizen")
+            .get_or_none(channel=message.channel, sender=message.sender)
+        )
+        if conversation is None:
+            conversation = await _first_contact(message)
+        elif message.region_hint and not conversation.region_code:
+            conversation.region_code = message.region_hint
+        turn = Turn(
+            message=message,
+            conversation=conversation,
+            citizen=conversation.citizen,
+            config=config,
+            now=moment,
+        )
+        replies = await converse(turn)
+        await conversation.save()
+        record.result = {"replies": [reply.to_dict() for reply in replies]}
+        await record.save(update_fields=["result"])
     return ReceiveResult(replies=replies)
 
 
-async def _ensure_conversation(message: IntakeMessage) -> None:
-    if await Conversation.exists(channel=message.channel, sender=message.sender):
-        return
-    # A concurrent first message of the same sender may create it first: that is fine.
-    with contextlib.suppress(IntegrityError):
-        await Conversation.create(
-            channel=message.channel, sender=message.sender, region_code=message.region_hint
+async def _first_contact(message: IntakeMessage) -> Conversation:
+    """The conversation of a sender never seen on this channel (their citizen may exist)."""
+    identity = await ChannelIdentity.get_or_none(
+        channel=message.channel, external_id=message.sender
+    ).select_related("citizen")
+    try:
+        if identity is None:
+            citizen = await Citizen.create()
+            await ChannelIdentity.create(
+                channel=message.channel, external_id=message.sender, citizen=citizen
+            )
+        else:
+            citizen = identity.citizen
+        return await Conversation.create(
+            channel=message.channel,
+            sender=message.sender,
+            citizen=citizen,
+            region_code=message.region_hint,
         )
-
-
-async def _conversation_for(message: IntakeMessage) -> Conversation:
-    # Locked for the transaction: two messages of one sender are handled one after the other.
-    conversation = await Conversation.select_for_update().get(
-        channel=message.channel, sender=message.sender
-    )
-    if message.region_hint and not conversation.region_code:
-        conversation.region_code = message.region_hint
-    return conversation
+    except IntegrityError as exc:
+        raise _FirstContactRace from exc
 
 
 async def _stored(message: IntakeMessage) -> ReceiveResult:

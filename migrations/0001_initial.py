@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('channel', fields.CharField(max_length=32)),
                 ('sender', fields.CharField(max_length=128)),
-                ('citizen', fields.ForeignKeyField('hotline.Citizen', source_field='citizen_id', null=True, db_constraint=True, to_field='id', related_name='conversations', on_delete=OnDelete.SET_NULL)),
+                ('citizen', fields.ForeignKeyField('hotline.Citizen', source_field='citizen_id', db_constraint=True, to_field='id', related_name='conversations', on_delete=OnDelete.CASCADE)),
                 ('step', fields.CharField(default='idle', max_length=24)),
                 ('slots', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('handoff', fields.BooleanField(default=False)),

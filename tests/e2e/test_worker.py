@@ -8,7 +8,7 @@ import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from intake.models import Conversation, Ticket
+from intake.models import Citizen, Conversation, Ticket
 from tests.e2e.helpers import sender_for, service_env, start
 from tests.factories import ticket as make_ticket
 
@@ -23,6 +23,7 @@ async def test_worker_runs_deadline_watch_and_housekeeping(db, settings, config,
         channel="test",
         sender="idle-citizen",
         step="await_phone",
+        citizen=await Citizen.create(),
         slots={"description": "x"},
         expires_at=now - timedelta(minutes=5),
     )
