@@ -46,15 +46,6 @@ async def _receive_once(
     message: IntakeMessage, config: IntakeConfig, moment: datetime
 ) -> ReceiveResult:
     async with in_transaction():
-        try:
-            record = await InboundMessage.create(
-                channel=message.channel,
-                external_id=message.external_id,
-                sender=message.sender,
-                text=message.text,
-            )
-        except IntegrityError as exc:
-            raise _Duplicate from exc
         # Locked for the transaction: two messages of one sender are handled one after the other.
         conversation = (
             await Conversation.select_for_update(of=("conversation",))
@@ -74,8 +65,19 @@ async def _receive_once(
         )
         replies = await converse(turn)
         await conversation.save()
-        record.result = {"replies": [reply.to_dict() for reply in replies]}
-        await record.save(update_fields=["result"])
+        # The dedup row goes in last, with the answer: if the same message is being handled
+        # concurrently, the loser fails here and its whole transaction (tickets included) rolls
+        # back. Both waited on the conversation lock above, so they never interleave.
+        try:
+            await InboundMessage.create(
+                channel=message.channel,
+                external_id=message.external_id,
+                sender=message.sender,
+                text=message.text,
+                result={"replies": [reply.to_dict() for reply in replies]},
+            )
+        except IntegrityError as exc:
+            raise _Duplicate from exc
     return ReceiveResult(replies=replies)
 
 

@@ -199,3 +199,35 @@ async def test_greeting_gets_a_welcome(db, config, now):
     replies = await Chat(config, now=now).say("你好")
     assert "12345" in replies[0]
     assert isinstance(now, datetime)
+
+
+async def test_concurrent_duplicates_create_one_ticket_and_get_one_answer(db, config, now):
+    import asyncio
+
+    from intake.receive import receive
+    from tests.factories import message
+
+    chat = Chat(config, now=now)
+    await chat.say("公司拖欠我三个月工资一直不发，老板也联系不上")
+    await chat.say("13800138000")
+    confirm = message("确认", external_id="wx-concurrent")
+    results = await asyncio.gather(*(receive(confirm, config=config, now=now) for _ in range(3)))
+    assert sorted(r.duplicate for r in results) == [False, True, True]
+    assert len({tuple(r.text for r in result.replies) for result in results}) == 1
+    assert await Ticket.all().count() == 1
+
+
+async def test_concurrent_first_messages_of_a_new_sender(db, config, now):
+    import asyncio
+
+    from intake.models import Citizen
+    from intake.receive import receive
+    from tests.factories import message
+
+    texts = ["你好", "在吗", "帮助"]
+    results = await asyncio.gather(
+        *(receive(message(t, sender="brand-new"), config=config, now=now) for t in texts)
+    )
+    assert all(result.replies for result in results)
+    assert await Conversation.filter(sender="brand-new").count() == 1
+    assert await Citizen.all().count() == 1
