@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.routes import citizen, health, staff
+from channels.wechat_oa.router import router as wechat_router
 from hotline.db import close_db, init_db
 from hotline.logging import configure_logging
 from hotline.settings import Settings, get_settings
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
     app.include_router(health.router)
     app.include_router(citizen.router)
     app.include_router(staff.router)
+    app.include_router(wechat_router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app

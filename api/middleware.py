@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
@@ -11,6 +12,8 @@ from api.errors import error_response
 from api.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from hotline.logging import request_id_var, ticket_number_var
 from intake.catalogue import text
+
+access_log = logging.getLogger("hotline.access")
 
 
 class RequestContextMiddleware:
@@ -42,8 +45,10 @@ class RequestContextMiddleware:
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            access_log.info("%s %s %s %.1fms", scope["method"], path, status, elapsed * 1000)
             HTTP_REQUESTS.labels(scope["method"], path, str(status)).inc()
-            HTTP_LATENCY.labels(path).observe(time.perf_counter() - started)
+            HTTP_LATENCY.labels(path).observe(elapsed)
             request_id_var.reset(token)
             ticket_number_var.reset(ticket_token)
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from hotline.logging import ticket_number_var
 from intake.catalogue import text
 from intake.config import IntakeConfig
 from intake.errors import InvalidInput, NotFound, TicketNotFound
@@ -36,6 +37,7 @@ async def _locked(number: str) -> Ticket:
 
 
 async def _run(number: str, step: Callable[[Ticket], Awaitable[None]]) -> Ticket:
+    ticket_number_var.set(number)
     async with in_transaction():
         ticket = await _locked(number)
         await step(ticket)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hotline import crypto
+from hotline.logging import ticket_number_var
 from intake.catalogue import text
 from intake.config import IntakeConfig
 from intake.counters import increment
@@ -119,6 +120,7 @@ async def create_ticket(
     region_code = draft.region_code or config.default_region
     region = await Region.get(code=region_code)
     number = await next_number(region_code=region.code, now=now)
+    ticket_number_var.set(number)
     deadline = compute_due_at(
         kind=draft.kind,
         urgency=draft.urgency,

@@ -1,0 +1,73 @@
+"""The ``hotline`` command as an operator uses it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "requests.jsonl"
+
+
+def hotline(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hotline", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_triage_one_text():
+    result = hotline("triage", "隔壁工地半夜还在打桩，吵得根本睡不着")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record == {
+        "text": "隔壁工地半夜还在打桩，吵得根本睡不着",
+        "scope": "in",
+        "kind": record["kind"],
+        "category": "env.noise",
+        "department": "生态环境局",
+        "urgency": "normal",
+    }
+    assert record["kind"] in {"complaint", "help"}
+
+
+def test_triage_jsonl_prints_one_object_per_line_in_corpus_format():
+    result = hotline("triage", "--jsonl", str(CORPUS))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    gold = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
+    assert len(lines) == len(gold)
+    for record, row in zip(lines, gold, strict=True):
+        assert set(record) == {"text", "scope", "kind", "category", "department", "urgency"}
+        assert record["text"] == row["text"]
+    emergencies = [r for r in lines if r["scope"].startswith("emergency:")]
+    assert emergencies and all(r["category"] is None for r in emergencies)
+
+
+def test_triage_jsonl_reports_a_bad_line_by_number(tmp_path: Path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "路灯坏了"}\n{"txt": "no text field"}\n', encoding="utf-8")
+    result = hotline("triage", "--jsonl", str(bad))
+    assert result.returncode == 1 and "line 2" in result.stderr
+
+
+def test_migrate_and_seed_are_idempotent_and_show_the_password_once(tmp_path: Path):
+    import os
+
+    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path / "data"), "HOTLINE_DATABASE_URL": ""}
+    assert hotline("migrate", env=env).returncode == 0
+    assert hotline("migrate", env=env).returncode == 0
+    first = hotline("seed", env=env)
+    second = hotline("seed", env=env)
+    assert first.returncode == second.returncode == 0
+    assert "password=" in first.stdout and "password=" not in second.stdout
+    assert "11 regions" in second.stdout
