@@ -177,12 +177,12 @@ class RateCounter(Model):
 
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=128)
-    window = fields.BigIntField()
+    window_start = fields.BigIntField()
     last_value = fields.IntField(default=0)
 
     class Meta:
         table = "rate_counter"
-        unique_together = (("key", "window"),)
+        unique_together = (("key", "window_start"),)
 
 
 class Conversation(Model):

@@ -16,11 +16,13 @@ async def enforce(*, key: str, limit: int, window_seconds: int, now: datetime) -
     stamp = int(now.timestamp())
     window = stamp - stamp % window_seconds  # the window's start, in seconds
     async with in_transaction():
-        count = await increment(table="rate_counter", keys={"key": key[:128], "window": window})
+        count = await increment(
+            table="rate_counter", keys={"key": key[:128], "window_start": window}
+        )
     if count > limit:
         raise RateLimited(key)
 
 
 async def purge(*, now: datetime, keep_seconds: int = 86_400) -> int:
     """Drop counters of windows that started more than ``keep_seconds`` ago (housekeeping)."""
-    return await RateCounter.filter(window__lt=int(now.timestamp()) - keep_seconds).delete()
+    return await RateCounter.filter(window_start__lt=int(now.timestamp()) - keep_seconds).delete()

@@ -70,10 +70,10 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('key', fields.CharField(max_length=128)),
-                ('window', fields.BigIntField()),
+                ('window_start', fields.BigIntField()),
                 ('last_value', fields.IntField(default=0)),
             ],
-            options={'table': 'rate_counter', 'app': 'hotline', 'unique_together': (('key', 'window'),), 'pk_attr': 'id', 'table_description': 'Hits per key and time window, for limits shared by every API process.'},
+            options={'table': 'rate_counter', 'app': 'hotline', 'unique_together': (('key', 'window_start'),), 'pk_attr': 'id', 'table_description': 'Hits per key and time window, for limits shared by every API process.'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from tortoise import Tortoise
 
-from hotline.db import close_db, init_db, migrate_db
+from hotline.db import close_db, init_db
 from hotline.settings import Settings
 from intake.config import IntakeConfig, intake_config
 from intake.workdays import SHANGHAI
@@ -54,17 +54,17 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 
 
 async def _prepare(settings: Settings) -> None:
+    """Build the schema from the models and seed it. (The committed migrations are tested on
+    their own: tests/test_migrations.py, tests/test_cli.py and tests/e2e apply them.)"""
     from intake.seed import seed
 
-    if POSTGRES_URL:
-        await init_db(settings)
-        await Tortoise.get_connection("default").execute_script(
-            "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
-        )
-        await close_db()
-    await migrate_db(settings)
     await init_db(settings)
     try:
+        if POSTGRES_URL:
+            await Tortoise.get_connection("default").execute_script(
+                "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+            )
+        await Tortoise.generate_schemas()
         await seed()
     finally:
         await close_db()
