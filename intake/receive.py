@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from intake.catalogue import catalogue_language, speaking
 from intake.config import IntakeConfig
 from intake.dialogue import Turn, converse
 from intake.messages import IntakeMessage, ReceiveResult, Reply
@@ -31,15 +32,16 @@ async def receive(
 ) -> ReceiveResult:
     """Handle one inbound message and return what to answer."""
     moment = now or message.received_at or datetime.now(UTC)
-    try:
-        return await _receive_once(message, config, moment)
-    except _Duplicate:
-        return await _stored(message)
-    except _FirstContactRace:
+    with speaking(catalogue_language(message.language)):
         try:
             return await _receive_once(message, config, moment)
         except _Duplicate:
             return await _stored(message)
+        except _FirstContactRace:
+            try:
+                return await _receive_once(message, config, moment)
+            except _Duplicate:
+                return await _stored(message)
 
 
 async def _receive_once(

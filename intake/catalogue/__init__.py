@@ -6,13 +6,41 @@ so a typo is caught by the tests instead of showing a citizen a key name.
 
 from __future__ import annotations
 
+import contextvars
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 DEFAULT_LANGUAGE = "zh-CN"
 _DIR = Path(__file__).parent
+# The language of the citizen being answered; set around one message by ``speaking``, so the
+# dialogue code never passes it around. Chinese unless a channel knows better.
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
+
+
+def available_languages() -> list[str]:
+    return sorted(path.stem for path in _DIR.glob("*.toml"))
+
+
+def catalogue_language(code: str) -> str:
+    """The catalogue for a client's language code ("zh-hans", "en-US", ...): Chinese for any
+    Chinese variant and for languages we have no catalogue for, English for English."""
+    lowered = (code or "").lower()
+    if lowered.startswith("en") and "en" in available_languages():
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    token = _current.set(language)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 @cache
@@ -37,8 +65,14 @@ def has_text(key: str, language: str = DEFAULT_LANGUAGE) -> bool:
     return key in _load(language)
 
 
-def text(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> str:
-    """The catalogue's sentence for ``key``, with ``{placeholders}`` filled in."""
+def keys(language: str = DEFAULT_LANGUAGE) -> set[str]:
+    return set(_load(language))
+
+
+def text(key: str, language: str | None = None, **params: object) -> str:
+    """The catalogue's sentence for ``key`` in the current language (Chinese when a key has no
+    translation), with ``{placeholders}`` filled in."""
+    language = language or _current.get()
     template = _load(language).get(key)
     if template is None and language != DEFAULT_LANGUAGE:
         template = _load(DEFAULT_LANGUAGE).get(key)
