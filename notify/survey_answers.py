@@ -1,0 +1,228 @@
+"""Reading a citizen's answer to a callback survey (回访), typed freely in Chinese.
+
+Two questions: was the problem solved (是/否), and satisfaction on the national 5-level scale
+(非常满意, 满意, 基本满意, 不满意, 非常不满意). One reply often answers both ("解决了，很满意")
+or neither ("你们看着办"). Negation is the trap: 不满意, 不太满意, 不是很满意, 没有不满意 and 没解决
+all turn the meaning, so phrases are matched longest-first and negated forms are listed explicitly
+rather than guessed from a nearby 不.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+LEVELS = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied")
+LEVEL_NAMES = {
+    "very_satisfied": "非常满意",
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "dissatisfied": "不满意",
+    "very_dissatisfied": "非常不满意",
+}
+# The survey asks for 1-5 in this order.
+_DIGITS = {str(i + 1): level for i, level in enumerate(LEVELS)}
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+# Longest phrases first, so 非常不满意 wins over 不满意 and 满意.
+_SATISFACTION: tuple[tuple[str, str], ...] = tuple(
+    sorted(
+        [
+            *[
+                (w, "very_dissatisfied")
+                for w in (
+                    "非常不满意",
+                    "很不满意",
+                    "特别不满意",
+                    "十分不满意",
+                    "极不满意",
+                    "太不满意",
+                    "非常差",
+                    "很差",
+                    "太差",
+                    "差评",
+                    "极差",
+                    "糟糕透了",
+                    "太糟糕",
+                )
+            ],
+            *[
+                (w, "dissatisfied")
+                for w in (
+                    "不满意",
+                    "不太满意",
+                    "不是很满意",
+                    "不怎么满意",
+                    "不够满意",
+                    "不大满意",
+                    "不行",
+                    "不好",
+                    "差",
+                    "不满",
+                )
+            ],
+            *[
+                (w, "basically_satisfied")
+                for w in (
+                    "基本满意",
+                    "比较满意",
+                    "还算满意",
+                    "还行",
+                    "还可以",
+                    "一般",
+                    "凑合",
+                    "马马虎虎",
+                    "过得去",
+                    "还好",
+                )
+            ],
+            *[
+                (w, "satisfied")
+                for w in (
+                    "满意",
+                    "挺好",
+                    "不错",
+                    "很好",
+                    "好评",
+                    "可以",
+                    "没有不满意",
+                    "没什么不满意",
+                    "谢谢",
+                    "感谢",
+                )
+            ],
+            *[
+                (w, "very_satisfied")
+                for w in (
+                    "非常满意",
+                    "很满意",
+                    "特别满意",
+                    "十分满意",
+                    "太满意",
+                    "超满意",
+                    "非常好",
+                    "特别好",
+                    "太好了",
+                    "点赞",
+                    "给力",
+                )
+            ],
+        ],
+        key=lambda pair: -len(pair[0]),
+    )
+)
+
+_UNRESOLVED = (
+    "没解决",
+    "没有解决",
+    "未解决",
+    "还没解决",
+    "没能解决",
+    "没处理",
+    "没有处理",
+    "未处理",
+    "没人处理",
+    "没人来",
+    "没修",
+    "没修好",
+    "还没修",
+    "问题还在",
+    "还是老样子",
+    "依然存在",
+    "仍然存在",
+    "还存在",
+    "没有改善",
+    "没改善",
+    "没办好",
+    "没有办好",
+    "不解决",
+    "解决不了",
+)
+_RESOLVED = (
+    "已解决",
+    "解决了",
+    "解决好了",
+    "已经解决",
+    "处理好了",
+    "处理了",
+    "已处理",
+    "修好了",
+    "已修好",
+    "办好了",
+    "已办好",
+    "搞定了",
+    "好了",
+    "已经好了",
+    "恢复了",
+)
+_YES = ("是", "是的", "对", "嗯", "有", "解决", "yes", "y")
+_NO = ("否", "不是", "没有", "没", "不", "no", "n")
+
+
+@dataclass(frozen=True)
+class SurveyAnswer:
+    resolved: bool | None
+    satisfaction: str | None
+    comment: str
+
+    @property
+    def understood(self) -> bool:
+        return self.resolved is not None or self.satisfaction is not None
+
+    @property
+    def unhappy(self) -> bool:
+        """Dissatisfied or unsolved: the ticket goes back for review."""
+        return self.resolved is False or self.satisfaction in ("dissatisfied", "very_dissatisfied")
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[\s，,。.!！?？、~～]+", " ", text.translate(_FULLWIDTH)).strip().lower()
+
+
+def _find_satisfaction(text: str) -> str | None:
+    taken = [False] * len(text)
+    found: list[tuple[int, str]] = []
+    for phrase, level in _SATISFACTION:
+        start = text.find(phrase)
+        while start >= 0:
+            if not any(taken[start : start + len(phrase)]):
+                found.append((start, level))
+                for i in range(start, start + len(phrase)):
+                    taken[i] = True
+            start = text.find(phrase, start + 1)
+    if not found:
+        return None
+    levels = [level for _, level in found]
+    negative = [level for level in levels if level in ("dissatisfied", "very_dissatisfied")]
+    if negative:
+        # "态度很好但是不满意": any discontent counts, since the survey exists to catch it.
+        return max(negative, key=LEVELS.index)
+    return levels[0]  # the longest, most specific phrase ("很满意" over a polite "谢谢")
+
+
+def _find_resolved(text: str) -> bool | None:
+    if any(phrase in text for phrase in _UNRESOLVED):
+        return False
+    if any(phrase in text for phrase in _RESOLVED):
+        return True
+    return None
+
+
+def parse_answer(raw: str, *, expecting: str = "both") -> SurveyAnswer:
+    """Read a reply. ``expecting`` is "resolved" when the question just asked was 是否解决,
+    "satisfaction" when it was the 1-5 scale, "both" for a free reply."""
+    text = _clean(raw)
+    compact = text.replace(" ", "")
+    if compact in _DIGITS and expecting != "resolved":
+        return SurveyAnswer(None, _DIGITS[compact], "")
+    if expecting == "resolved":
+        if compact in _YES:
+            return SurveyAnswer(True, None, "")
+        if compact in _NO:
+            return SurveyAnswer(False, None, "")
+    resolved = _find_resolved(compact)
+    satisfaction = _find_satisfaction(compact)
+    if satisfaction == "satisfied" and resolved is False and compact in _UNRESOLVED:
+        satisfaction = None
+    comment = raw.strip() if len(compact) > 6 else ""
+    return SurveyAnswer(resolved, satisfaction, comment)
