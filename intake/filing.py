@@ -10,13 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from hotline import crypto
 from intake.catalogue import text
 from intake.citizens import citizen_for
 from intake.config import IntakeConfig
 from intake.errors import IdempotencyConflict, InvalidInput, InvalidPhone
+from intake.events import unit_of_work
 from intake.models import InboundMessage, Region
 from intake.operations import format_due
 from intake.pii import normalize_mobile
@@ -78,7 +78,7 @@ async def file_request(
         channel="phone", external_id=crypto.digest(phone, secret_key=config.secret_key)
     )
     try:
-        async with in_transaction():
+        async with unit_of_work():
             record = None
             if idempotency_key:
                 record = await InboundMessage.create(

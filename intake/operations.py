@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 from hotline.logging import ticket_number_var
 from intake.catalogue import text
 from intake.config import IntakeConfig
 from intake.errors import InvalidInput, NotFound, TicketNotFound
+from intake.events import unit_of_work
 from intake.models import Department, Ticket
 from intake.workdays import SHANGHAI
 from intake.workflow import Action, Actor, apply_action
@@ -38,7 +37,7 @@ async def _locked(number: str) -> Ticket:
 
 async def _run(number: str, step: Callable[[Ticket], Awaitable[None]]) -> Ticket:
     ticket_number_var.set(number)
-    async with in_transaction():
+    async with unit_of_work():
         ticket = await _locked(number)
         await step(ticket)
         return ticket

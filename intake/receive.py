@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from intake.catalogue import catalogue_language, speaking
 from intake.config import IntakeConfig
 from intake.dialogue import Turn, converse
+from intake.events import unit_of_work
 from intake.messages import IntakeMessage, ReceiveResult, Reply
 from intake.models import ChannelIdentity, Citizen, Conversation, InboundMessage
 
@@ -47,7 +47,7 @@ async def receive(
 async def _receive_once(
     message: IntakeMessage, config: IntakeConfig, moment: datetime
 ) -> ReceiveResult:
-    async with in_transaction():
+    async with unit_of_work():
         # Locked for the transaction: two messages of one sender are handled one after the other.
         conversation = (
             await Conversation.select_for_update(of=("conversation",))

@@ -11,6 +11,7 @@ from hotline.logging import ticket_number_var
 from intake.catalogue import text
 from intake.config import IntakeConfig
 from intake.counters import increment
+from intake.events import publish
 from intake.models import Citizen, Region, Ticket, TicketEvent
 from intake.pii import mask_phone
 from intake.routing import route
@@ -155,7 +156,7 @@ async def create_ticket(
         due_is_estimate=deadline.estimated,
         triage_confidence=draft.confidence,
     )
-    await TicketEvent.create(
+    received = await TicketEvent.create(
         ticket=ticket,
         action="receive",
         to_status=Status.RECEIVED.value,
@@ -188,4 +189,5 @@ async def create_ticket(
             actor_id=actor.id,
             internal_note=f"repeat request {number} merged into this ticket: {draft.description}",
         )
+    await publish(ticket, received)
     return Created(ticket=ticket, merged_into=repeat)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from intake.errors import IllegalTransition
+from intake.events import publish
 from intake.models import Ticket, TicketEvent
 
 
@@ -129,7 +130,7 @@ async def apply_action(
     if rule.target is not None:
         ticket.status = rule.target.value
     await ticket.save()
-    return await TicketEvent.create(
+    event = await TicketEvent.create(
         ticket=ticket,
         action=event_action or action.value,
         from_status=previous,
@@ -139,3 +140,5 @@ async def apply_action(
         public_note=public_note,
         internal_note=internal_note,
     )
+    await publish(ticket, event)
+    return event
