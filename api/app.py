@@ -15,6 +15,7 @@ from hotline.db import close_db, init_db
 from hotline.logging import configure_logging
 from hotline.settings import Settings, get_settings
 from intake.pii import PiiMaskingFilter
+from notify.outbox import install as install_notifications
 
 DESCRIPTION = """
 12345 政务服务便民热线 backend: multi-channel intake, triage, tickets (工单), self-service
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
 
     app = FastAPI(title="hotline12345", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    # Ticket changes made through this app write their notifications (notify's outbox).
+    install_notifications(settings)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(citizen.router)

@@ -22,7 +22,12 @@ from hotline.settings import Settings, get_settings
 logger = logging.getLogger(__name__)
 
 # Modules holding tasks; Celery imports them by name in the worker.
-TASK_MODULES = ["intake.tasks"]
+TASK_MODULES = [
+    "intake.tasks",
+    "notify.tasks",
+    "channels.wechat_oa.tasks",
+    "channels.telegram.tasks",
+]
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -39,6 +44,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "beat_schedule": {
             "deadline-check": {"task": "intake.check_deadlines", "schedule": timedelta(minutes=5)},
             "housekeeping": {"task": "intake.housekeeping", "schedule": timedelta(minutes=10)},
+            # Notifications due after quiet hours or whose publish was lost; dead senders.
+            "notify-sweep": {"task": "notify.sweep", "schedule": timedelta(seconds=30)},
+            "surveys": {"task": "notify.surveys", "schedule": timedelta(minutes=1)},
+            # Updates and media the webhook stored but no worker finished (a lost publish, a
+            # worker that died): re-enqueued, so nothing Telegram delivered is lost.
+            "telegram-sweep": {"task": "telegram.sweep", "schedule": timedelta(minutes=1)},
         },
     }
     if settings.uses_embedded_broker:
@@ -95,7 +106,7 @@ def _close_db(**_: Any) -> None:
 
 
 def hotline_task(
-    name: str, *, max_retries: int = 5, **options: Any
+    name: str, *, max_retries: int | None = 5, **options: Any
 ) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Task]:
     """The house task decorator: an async function becomes a named, late-acknowledged task.
 

@@ -10,7 +10,13 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 from hotline.settings import Settings
 
 # Every module holding models of the single "hotline" app. notify/ adds its own later.
-MODEL_MODULES = ["intake.models", "channels.models"]
+MODEL_MODULES = [
+    "intake.models",
+    "notify.models",
+    "intake.mobile_models",
+    "channels.models",
+    "channels.telegram.models",
+]
 APP_LABEL = "hotline"
 
 

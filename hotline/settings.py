@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that mean "nobody chose a secret yet". Usable in development only.
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-secret-change-me"})
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Mode(StrEnum):
@@ -85,6 +87,82 @@ class Settings(BaseSettings):
         default="", description="QR scenes of regional posters, e.g. 'poster_fz=FZ,poster_xm=XM'."
     )
 
+    # --- mobile ---
+    miniprogram_app_id: str = Field(default="", description="Mini-program AppID; empty: off.")
+    miniprogram_app_secret: str = ""
+    miniprogram_api_base: str = "https://api.weixin.qq.com"
+    miniprogram_api_timeout_seconds: float = 5.0
+    citizen_access_token_minutes: int = 30
+    citizen_refresh_token_days: int = 30
+    sms_provider: str = Field(
+        default="", description="console | aliyun; empty: console in development, off otherwise."
+    )
+    sms_api_base: str = "https://dysmsapi.aliyuncs.com"
+    sms_access_key_id: str = ""
+    sms_access_key_secret: str = ""
+    sms_sign_name: str = ""
+    sms_template_code: str = Field(default="", description="Template with a ${code} variable.")
+    sms_api_timeout_seconds: float = 5.0
+    sms_code_ttl_seconds: int = 300
+    sms_code_interval_seconds: int = 60
+    sms_codes_per_phone_per_day: int = 10
+    sms_codes_per_ip_per_hour: int = 30
+    sms_login_attempts_per_ip_per_hour: int = 60
+    media_storage: str = Field(default="local", description="local | s3")
+    media_max_image_bytes: int = 10 * 1024 * 1024
+    media_max_audio_bytes: int = 5 * 1024 * 1024
+    media_max_audio_seconds: int = 120
+    s3_endpoint_url: str = Field(default="", description="e.g. https://oss.example.gov.cn")
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    ticket_link_days: int = Field(default=90, description="Lifetime of /t/<token> links.")
+    urge_after_workdays: int = 1
+    urge_interval_hours: int = 24
+    app_ios_app_ids: str = Field(default="", description="'TEAMID.bundle.id,...' for iOS links.")
+    app_android_package: str = ""
+    app_android_cert_sha256: str = Field(
+        default="", description="Signing-certificate SHA-256 fingerprints, comma-separated."
+    )
+
+    # --- notifications and surveys ---
+    quiet_hours: str = Field(
+        default="22:00-08:00", description="Non-urgent messages wait outside this local window."
+    )
+    survey_delay_minutes: int = 120
+    survey_reminders: int = 2
+    survey_reminder_hours: int = 24
+    survey_answer_days: int = 3
+    notify_max_attempts: int = 6
+
+    # --- telegram ---
+    telegram_enabled: bool = Field(
+        default=False, description="Serve /channels/telegram and process Telegram updates."
+    )
+    telegram_bot_token: str = Field(default="", description="The bot token from @BotFather.")
+    telegram_webhook_secret: str = Field(
+        default="",
+        description="X-Telegram-Bot-Api-Secret-Token value (1-256 of A-Z a-z 0-9 _ -); "
+        "empty: the webhook refuses every request (polling still works).",
+    )
+    telegram_api_base: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API server (a local Bot API server or a proxy in front of Telegram).",
+    )
+    telegram_api_timeout_seconds: float = 10.0
+    telegram_webhook_url: str = Field(
+        default="", description="Public webhook URL; empty: public_base_url/channels/telegram."
+    )
+    telegram_max_body_bytes: int = 256 * 1024
+    telegram_sweep_after_seconds: int = Field(
+        default=120, description="Re-enqueue an update or media still pending after this long."
+    )
+    telegram_max_attempts: int = Field(
+        default=8, description="Give up on an update (status failed) after this many runs."
+    )
+    # --- end telegram ---
+
     @model_validator(mode="after")
     def _enforce_real_secrets(self) -> Self:
         if self.mode is Mode.PRODUCTION and self.secret_key in PLACEHOLDER_SECRETS:
@@ -95,7 +173,49 @@ class Settings(BaseSettings):
             raise ValueError("HOTLINE_SECRET_KEY must be at least 32 characters in production.")
         if self.wechat_enabled:
             self._enforce_wechat_secrets()
+        if self.telegram_enabled:
+            self._enforce_telegram_secrets()
+        self._enforce_mobile_secrets()
         return self
+
+    def _enforce_mobile_secrets(self) -> None:
+        # The console provider logs sign-in codes: anyone reading logs could sign in as anyone.
+        if self.mode is Mode.PRODUCTION and self.sms_provider == "console":
+            raise ValueError("HOTLINE_SMS_PROVIDER=console is for development only.")
+        if self.sms_provider not in ("", "console", "aliyun"):
+            raise ValueError("HOTLINE_SMS_PROVIDER must be console or aliyun.")
+        required: list[str] = []
+        if self.sms_provider == "aliyun":
+            required += ["sms_access_key_id", "sms_access_key_secret", "sms_sign_name"]
+            required += ["sms_template_code"]
+        if self.media_storage == "s3":
+            required += ["s3_endpoint_url", "s3_bucket", "s3_access_key_id", "s3_secret_access_key"]
+        elif self.media_storage != "local":
+            raise ValueError("HOTLINE_MEDIA_STORAGE must be local or s3.")
+        if self.miniprogram_app_id and self.mode is Mode.PRODUCTION:
+            required.append("miniprogram_app_secret")
+        for name in required:
+            if getattr(self, name).lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(f"HOTLINE_{name.upper()} must be set.")
+
+    @property
+    def effective_sms_provider(self) -> str:
+        """The SMS provider in use; '' means SMS sign-in is off."""
+        if self.sms_provider:
+            return self.sms_provider
+        return "console" if self.is_development else ""
+
+    def _enforce_telegram_secrets(self) -> None:
+        # Telegram refuses other characters in setWebhook; saying so at start-up is clearer.
+        secret = self.telegram_webhook_secret
+        if secret and not _TELEGRAM_SECRET.fullmatch(secret):
+            raise ValueError("HOTLINE_TELEGRAM_WEBHOOK_SECRET must be 1-256 of A-Z a-z 0-9 _ -.")
+        if self.mode is Mode.PRODUCTION:
+            for name in ("telegram_bot_token", "telegram_webhook_secret"):
+                if getattr(self, name).lower() in PLACEHOLDER_SECRETS:
+                    raise ValueError(f"HOTLINE_{name.upper()} must be set in production mode.")
+            if len(secret) < 16:
+                raise ValueError("HOTLINE_TELEGRAM_WEBHOOK_SECRET must be 16+ chars in production.")
 
     def _enforce_wechat_secrets(self) -> None:
         # An empty token would let anyone sign pushes: refused in every mode once enabled.

@@ -224,5 +224,12 @@ def parse_answer(raw: str, *, expecting: str = "both") -> SurveyAnswer:
     satisfaction = _find_satisfaction(compact)
     if satisfaction == "satisfied" and resolved is False and compact in _UNRESOLVED:
         satisfaction = None
-    comment = raw.strip() if len(compact) > 6 else ""
-    return SurveyAnswer(resolved, satisfaction, comment)
+    return SurveyAnswer(resolved, satisfaction, raw.strip() if _says_more(compact) else "")
+
+
+def _says_more(compact: str) -> bool:
+    """Whether the reply has words beyond the answers themselves ("路灯还是不亮")."""
+    rest = compact
+    for phrase in (*(p for p, _ in _SATISFACTION), *_UNRESOLVED, *_RESOLVED):
+        rest = rest.replace(phrase, "")
+    return len(rest) >= 4

@@ -112,10 +112,24 @@ def now() -> datetime:
     return datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _process_env(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """What code reading the process settings (the Celery client that publishes after commit)
+    sees: a data directory of the session's own, and the test broker."""
+    os.environ["HOTLINE_DATA_DIR"] = str(tmp_path_factory.mktemp("process-data"))
+    os.environ["HOTLINE_BROKER_URL"] = BROKER_URL
+    os.environ["HOTLINE_SECRET_KEY"] = TEST_SECRET
+    if POSTGRES_URL:
+        os.environ["HOTLINE_DATABASE_URL"] = POSTGRES_URL
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from hotline.settings import reset_settings_cache
+    from intake import events
 
     reset_settings_cache()
+    listeners = list(events._listeners)
     yield
+    events._listeners[:] = listeners  # a test that installed notify leaves no listener behind
     reset_settings_cache()

@@ -12,6 +12,15 @@ from hotline.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _no_hotline_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("HOTLINE_"):
+            monkeypatch.delenv(name)
+
+
 def test_production_refuses_placeholder_and_short_secrets():
     with pytest.raises(ValidationError, match="placeholder"):
         Settings(mode="production")  # type: ignore[arg-type]

@@ -1,0 +1,56 @@
+"""Celery tasks of notify/: deliver one notification, and the periodic sweeps."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from celery import Task
+
+from hotline.celery_app import hotline_task
+from hotline.settings import get_settings
+from notify import delivery, surveys
+from notify.outbox import enqueue_delivery, install
+
+logger = logging.getLogger(__name__)
+
+
+def _ready() -> None:
+    # Worker processes write notifications too (deadline watch): make sure they do.
+    install(get_settings())
+
+
+@hotline_task("notify.deliver", bind=True, max_retries=None)
+async def deliver(self: Task, notification_id: int) -> str:
+    """Deliver one outbox row; retriable failures come back with exponential back-off."""
+    _ready()
+    settings = get_settings()
+    outcome = await delivery.deliver(
+        notification_id=notification_id, settings=settings, now=datetime.now(UTC)
+    )
+    if outcome.status == "retry":
+        if self.request.retries + 1 >= settings.notify_max_attempts:
+            await delivery.give_up(notification_id=notification_id)
+            return "undeliverable"
+        countdown = outcome.retry_after or min(600, 2 ** (self.request.retries + 2))
+        raise self.retry(countdown=countdown)
+    return outcome.status
+
+
+@hotline_task("notify.sweep")
+async def sweep() -> dict[str, int]:
+    """Publish what is due (quiet hours over, or a lost publish) and flag dead senders."""
+    _ready()
+    now = datetime.now(UTC)
+    due = await delivery.due_for_sending(now=now)
+    for notification_id in due:
+        await enqueue_delivery(notification_id)
+    uncertain = await delivery.mark_stale_claims(now=now)
+    return {"published": len(due), "uncertain": uncertain}
+
+
+@hotline_task("notify.surveys")
+async def survey_round() -> dict[str, int]:
+    """Send surveys that are due, remind, and close unanswered ones as no_response."""
+    _ready()
+    return await surveys.run_round(settings=get_settings(), now=datetime.now(UTC))
