@@ -87,7 +87,7 @@ async def test_unsolved_and_dissatisfied_reopens_and_alerts_supervisors(
 
 
 async def test_one_clarifying_question_then_move_on(db, config, now, notify_settings):
-    ticket, survey = await _sent_survey(config, now, notify_settings)
+    _, survey = await _sent_survey(config, now, notify_settings)
     reply = await surveys.answer(survey=survey, reply_text="你们看着办吧", actor=CITIZEN, now=now)
     assert "没能理解" in reply[0].text
     survey = await Survey.get(id=survey.id)
