@@ -133,3 +133,17 @@ async def test_handoff_conversation_is_released_by_an_operator(client, config, n
     assert released.status_code == 204
     assert not (await Conversation.get(id=waiting[0]["id"])).handoff
     assert (await chat.say("你好")) != []
+
+
+async def test_kpis_and_undeliverable_notifications_are_visible_to_staff(client):
+    await staff_user(username="sup", password="sup-pass-1", role="supervisor")
+    sup = await _login(client, "sup", "sup-pass-1")
+    kpis = await client.get("/api/v1/staff/kpis", headers=sup)
+    assert kpis.status_code == 200 and "satisfaction_rate" in kpis.json()
+    listing = await client.get(
+        "/api/v1/staff/notifications", params={"status": "undeliverable"}, headers=sup
+    )
+    assert listing.status_code == 200 and listing.json() == []
+    bad = await client.get("/api/v1/staff/notifications", params={"status": "bogus"}, headers=sup)
+    assert bad.status_code == 422
+    assert (await client.get("/api/v1/staff/kpis")).status_code == 401

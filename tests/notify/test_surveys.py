@@ -132,3 +132,24 @@ async def test_reclosed_ticket_gets_a_new_survey(db, config, now, notify_setting
         .values_list("closure_no", flat=True)
     )
     assert closures == [1, 2]
+
+
+async def test_kpis_count_answers_and_never_count_silence_as_satisfied(
+    db, config, now, notify_settings
+):
+    from datetime import UTC, datetime
+
+    from notify.kpi import compute
+
+    _, happy = await _sent_survey(config, now, notify_settings)
+    await surveys.answer(
+        survey=happy, reply_text="解决了，满意，谢谢你们的及时处理", actor=CITIZEN, now=now
+    )
+    _, silent = await _sent_survey(config, now, notify_settings)
+    await Survey.filter(id=silent.id).update(status="no_response")
+    kpis = await compute(
+        since=datetime(2000, 1, 1, tzinfo=UTC), until=datetime(2100, 1, 1, tzinfo=UTC)
+    )
+    assert (kpis.surveys_sent, kpis.surveys_answered, kpis.no_response) == (2, 1, 1)
+    assert kpis.satisfaction_rate == 1.0 and kpis.resolution_rate == 1.0
+    assert kpis.response_rate == 0.5 and kpis.closed == 2
