@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from api.routes import citizen, health, staff
+from api.routes import citizen, health, oversight, staff
+from channels.telegram.webhook import router as telegram_router
 from channels.wechat_oa.router import router as wechat_router
 from hotline.db import close_db, init_db
 from hotline.logging import configure_logging
@@ -49,7 +50,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
     app.include_router(health.router)
     app.include_router(citizen.router)
     app.include_router(staff.router)
+    app.include_router(oversight.router)
     app.include_router(wechat_router)
+    app.include_router(telegram_router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app
