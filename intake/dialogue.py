@@ -10,6 +10,7 @@ contact phone when none is known. Commands (查询, 我的工单, 取消, 人工
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -111,6 +112,10 @@ async def converse(turn: Turn) -> list[Reply]:
     command = parse_command(body) if body else None
     if command is not None:
         return prefix + await _command(turn, command.command, command.argument)
+    if conversation.awaiting and conversation.step == IDLE and body:
+        answered = await _to_responder(turn, body)
+        if answered is not None:
+            return prefix + answered
     step = conversation.step
     if step == AWAIT_LOCATION:
         return prefix + await _answer_location(turn, body)
@@ -119,6 +124,28 @@ async def converse(turn: Turn) -> list[Reply]:
     if step == AWAIT_CONFIRM:
         return prefix + await _answer_confirm(turn, body)
     return prefix + await _start(turn, body)
+
+
+# Packages that ask citizens questions of their own (notify: callback surveys) answer the reply,
+# keyed by the prefix of Conversation.awaiting. intake never imports them.
+Responder = Callable[[Turn, str, str], Awaitable[list[Reply] | None]]
+_responders: dict[str, Responder] = {}
+
+
+def add_responder(prefix: str, responder: Responder) -> None:
+    """``responder(turn, key, text)`` answers when ``awaiting`` is ``"<prefix>:<key>"``; it
+    returns None to let the dialogue handle the message as usual (and should then clear
+    ``turn.conversation.awaiting`` if the question no longer stands)."""
+    _responders[prefix] = responder
+
+
+async def _to_responder(turn: Turn, body: str) -> list[Reply] | None:
+    prefix, _, key = turn.conversation.awaiting.partition(":")
+    responder = _responders.get(prefix)
+    if responder is None:
+        turn.conversation.awaiting = ""
+        return None
+    return await responder(turn, key, body)
 
 
 async def _command(turn: Turn, command: Command, argument: str) -> list[Reply]:

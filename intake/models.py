@@ -197,6 +197,9 @@ class Conversation(Model):
     step = fields.CharField(max_length=24, default="idle")
     slots: dict[str, Any] = fields.JSONField(default=dict)
     handoff = fields.BooleanField(default=False)
+    # Set by another package that asked this citizen something ("survey:12"): their next idle
+    # reply goes to that package's responder (see intake.dialogue.add_responder).
+    awaiting = fields.CharField(max_length=64, default="")
     region_code = fields.CharField(max_length=8, default="")
     expires_at = UtcDatetimeField(null=True)
     updated_at = UtcDatetimeField(auto_now=True)

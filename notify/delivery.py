@@ -17,6 +17,7 @@ from tortoise.expressions import Q
 from hotline.settings import Settings
 from intake.models import Ticket, TicketEvent
 from notify.models import Notification
+from notify.chat_surveys import await_survey_reply
 from notify.recipients import recipients_for
 from notify.senders import DeliveryError, OutboundMessage, sender_for
 
@@ -79,6 +80,10 @@ async def deliver(*, notification_id: int, settings: Settings, now: datetime) ->
         notification.channel = recipient.channel
         notification.sent_at = now
         await notification.save()
+        if notification.survey_id is not None:
+            await await_survey_reply(
+                survey_id=notification.survey_id, ticket=ticket, recipient=recipient
+            )
         return Outcome("sent")
     notification.status = "undeliverable"
     await notification.save()

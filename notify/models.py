@@ -23,6 +23,10 @@ class Notification(Model):
     )
     ticket_id: int
     purpose = fields.CharField(max_length=24)
+    survey_id: int | None
+    survey: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
+        "hotline.Survey", related_name="notifications", null=True, on_delete=fields.SET_NULL
+    )
     dedup_key = fields.CharField(max_length=128, unique=True)
     text = fields.TextField()
     link = fields.CharField(max_length=255, default="")

@@ -93,6 +93,7 @@ async def send_invitation(*, survey: Survey, settings: Settings, now: datetime) 
         notification = await Notification.create(
             ticket=ticket,
             purpose="survey",
+            survey=survey,
             dedup_key=f"survey:{survey.id}:invite",
             text=first.text,
             buttons=[{"label": b.label, "reply": b.reply} for b in first.buttons],
@@ -119,6 +120,7 @@ async def _remind(survey: Survey, settings: Settings, now: datetime) -> None:
         notification = await Notification.create(
             ticket=ticket,
             purpose="survey_reminder",
+            survey=survey,
             dedup_key=f"survey:{survey.id}:reminder:{survey.reminders_sent}",
             text=text("notify.survey_reminder", number=ticket.number) + ask.text,
             buttons=[{"label": b.label, "reply": b.reply} for b in ask.buttons],

@@ -153,3 +153,39 @@ async def test_kpis_count_answers_and_never_count_silence_as_satisfied(
     assert (kpis.surveys_sent, kpis.surveys_answered, kpis.no_response) == (2, 1, 1)
     assert kpis.satisfaction_rate == 1.0 and kpis.resolution_rate == 1.0
     assert kpis.response_rate == 0.5 and kpis.closed == 2
+
+
+async def test_survey_answered_in_the_chat_where_the_request_was_filed(
+    db, config, now, notify_settings, fake_senders
+):
+    from datetime import UTC, datetime
+
+    from notify.delivery import deliver
+    from tests.factories import Chat
+
+    chat = Chat(config, channel="telegram", sender="4242", now=now)
+    await chat.say("公司拖欠我三个月工资一直不发，老板也联系不上")
+    await chat.say("13800138000")
+    await chat.say("确认")
+    ticket = await Ticket.get()
+    number = ticket.number
+    await operations.dispatch(number=number, department_code=None, actor=STAFF)
+    await operations.accept(number=number, actor=STAFF)
+    await operations.reply(number=number, reply_text="已督促企业支付工资。", actor=STAFF)
+    await operations.close(number=number, actor=STAFF, now=now)
+    survey = await Survey.get(ticket=ticket)
+    await surveys.run_round(settings=notify_settings, now=survey.send_at)
+    invitation = await Notification.get(ticket=ticket, purpose="survey")
+    outcome = await deliver(
+        notification_id=invitation.id, settings=notify_settings, now=datetime.now(UTC)
+    )
+    assert outcome.status == "sent"
+    assert fake_senders["telegram"].sent[-1] == ("4242", invitation.text)
+
+    assert "1 非常满意" in (await chat.say("是"))[0]
+    assert "意见或建议" in (await chat.say("2"))[0]
+    assert "感谢您参与回访" in (await chat.say("无"))[0]
+    survey = await Survey.get(id=survey.id)
+    assert (survey.status, survey.resolved, survey.satisfaction) == ("answered", True, "satisfied")
+    # The survey is over: the next message is a new conversation again.
+    assert "请核对" in (await chat.say("投诉湖东路88号楼下饭店油烟太大，熏得没法开窗"))[0]
