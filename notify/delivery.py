@@ -16,8 +16,8 @@ from tortoise.expressions import Q
 
 from hotline.settings import Settings
 from intake.models import Ticket, TicketEvent
-from notify.models import Notification
 from notify.chat_surveys import await_survey_reply
+from notify.models import Notification
 from notify.recipients import recipients_for
 from notify.senders import DeliveryError, OutboundMessage, sender_for
 
