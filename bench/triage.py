@@ -1,14 +1,32 @@
-"""Accuracy and speed of intake.triage on a labelled JSONL file and on the held-out set.
+"""Accuracy and speed of intake.triage on a labelled file, the held-out set and the blind sets.
 
     python bench/triage.py [FILE]
 
 FILE defaults to the shared corpus (`../shared/corpus/requests.jsonl` next to the repo). Scope and
 kind are scored on every row, category on rows whose gold scope is `in`. Add -v to list every miss.
 
-The held-out file was written in four batches, each scored once, blind, before any lexicon change
-it prompted (scope / kind / category): rows 1-238 99.2 / 83.2 / 97.9, rows 239-342 96.2 / 77.9 /
-88.1, rows 343-446 93.3 / 78.8 / 82.6, rows 447-555 95.4 / 81.7 / 89.9. The last batch was never
-tuned on; the earlier ones were, so the whole-file figure printed here is optimistic.
+Measurement history (scope / kind / category):
+
+- Held-out file, written in four batches, each scored once, blind, before any lexicon change it
+  prompted: rows 1-238 99.2 / 83.2 / 97.9, rows 239-342 96.2 / 77.9 / 88.1, rows 343-446
+  93.3 / 78.8 / 82.6, rows 447-555 95.4 / 81.7 / 89.9. The earlier batches were tuned on, so the
+  whole-file figure printed here is optimistic.
+- Blind set E (`triage_blind_e.jsonl`, 178 requests, written before the lexicons were read):
+  93.8 / 76.4 / 90.1 before any change. E's misses then drove general rules (kind by position:
+  an opening 请问/建议/举报/谢谢 declares the kind; a closing question or 希望/能不能 after a
+  grievance stays a grievance; a closing 怎么办 is a plea; broken promises and repeated trips
+  are complaints; a third party doing something (有人在…, 有家厂…) is a report; worries (怕,
+  万一, 是不是) cancel grievance cues; actor-dependent priors for pollution). A private check
+  set of 65 requests (not committed), written after that round, scored 75.4% on kind: E's
+  after-figure was flattering. Its misses drove a second round (rhetorical questions, hardship,
+  "修一个…" suggestions). After both: E 100.0 / 96.6 / 98.0, tuned on and so optimistic;
+  held-out 98.7 / 87.7 / 96.9 before, 98.9 / 91.2 / 96.9 after (last batch 95.4 / 81.7 / 89.9
+  before, 95.4 / 83.5 / 89.9 after).
+- Blind set F (`triage_blind_f.jsonl`, 169 requests, written together with E, never looked at
+  until the rules were final), scored once: 94.1 / 73.4 / 88.1. One outright bug it exposed was
+  then fixed (the 110 cue 在偷 fired inside 在偷税 and 在偷偷…), giving 94.7 / 73.4 / 88.8; F was
+  not tuned on otherwise. Kind on unseen text is therefore about 73-75%, short of the 85% goal:
+  the help/complaint/report boundaries are where it fails (see the confusions printed for F).
 """
 
 from __future__ import annotations
@@ -25,7 +43,13 @@ sys.path.insert(0, str(REPO))  # run as a script: make `intake` importable witho
 from intake.triage import triage
 
 DEFAULT_CORPUS = REPO.parent / "shared/corpus/requests.jsonl"
-HELDOUT = REPO / "tests/intake/data/triage_heldout.jsonl"
+DATA = REPO / "tests/intake/data"
+# (name, file) of the labelled sets scored after FILE; see the history above.
+REFERENCE_SETS = (
+    ("held-out", DATA / "triage_heldout.jsonl"),
+    ("blind E", DATA / "triage_blind_e.jsonl"),
+    ("blind F", DATA / "triage_blind_f.jsonl"),
+)
 TOP_CONFUSIONS = 5
 SPEED_ROUNDS = 20
 
@@ -108,8 +132,9 @@ def main(argv: list[str]) -> None:
     args = [a for a in argv if a != "-v"]
     path = Path(args[0]) if args else DEFAULT_CORPUS
     report("corpus", path, verbose)
-    if HELDOUT.exists() and path.resolve() != HELDOUT.resolve():
-        report("held-out", HELDOUT, verbose)
+    for name, reference in REFERENCE_SETS:
+        if reference.exists() and path.resolve() != reference.resolve():
+            report(name, reference, verbose)
 
 
 if __name__ == "__main__":

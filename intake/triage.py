@@ -15,6 +15,9 @@ Decisions worth knowing:
 - When several lines fit: fire/gas 119 > crash 122 > crime 110 > rescue 119 > medical 120.
 - A 110 call from a bystander about violence is a 举报 (`report`), from a victim or a relative a
   求助 (`help`).
+- Kind depends on where a cue stands (`intake.triage_lexicon_kind`): the opening names it
+  ("请问", "建议"), a closing question or polite ask after a grievance stays a grievance, a
+  closing "怎么办" is a plea for help, and a worry ("怕跑路") is not a grievance.
 - `confidence` is a heuristic margin in [0, 1], not a probability: below about 0.5 the dialogue
   should confirm the category with the citizen or leave it to an operator.
 """
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from intake import triage_lexicon as lex
+from intake import triage_lexicon_kind as kl
 from intake.taxonomy import OTHER
 
 IN_SCOPE = "in"
@@ -98,6 +102,10 @@ class Lexicon:
             i += step
         return found
 
+    def weights(self, phrase: str) -> list[tuple[str, float]]:
+        """(label, weight) of a phrase returned by `find`."""
+        return self._entries[phrase]
+
     def score(self, text: str) -> dict[str, float]:
         totals: dict[str, float] = {}
         for _, phrase in self.find(text):
@@ -108,6 +116,11 @@ class Lexicon:
 
 def _any(words: Iterable[str], text: str) -> bool:
     return any(w in text for w in words)
+
+
+def _has(group: str, text: str) -> bool:
+    """Whether a phrase of emergency cue group `group` occurs in `text`."""
+    return _CUE[group].search(text) is not None
 
 
 def _add(scores: dict[str, float], label: str, weight: float) -> None:
@@ -132,13 +145,18 @@ def _margin(ranked: list[tuple[str, float]]) -> float:
 _CATEGORY = Lexicon(lex.CATEGORY_TABLES)
 _KIND = Lexicon(lex.KIND_TABLES)
 _OUT = Lexicon(lex.OUT_OF_SCOPE_TABLES)
-_CUE = {group: tuple(normalize(w) for w in words) for group, words in lex.EMERGENCY_CUES.items()}
+# One alternation per cue group: "does any cue occur in this clause" is asked very often.
+_CUE = {
+    group: re.compile("|".join(re.escape(normalize(w)) for w in words))
+    for group, words in lex.EMERGENCY_CUES.items()
+}
 _CATEGORY_RANK = {c: i for i, c in enumerate(lex.CATEGORY_PRIORITY)}
 _KIND_RANK = {k: i for i, k in enumerate(lex.KINDS_BY_PRIORITY)}
 _OUT_RANK = {r: i for i, r in enumerate(lex.OUT_OF_SCOPE_PRIORITY)}
-_THANKS = {p: lex.KIND_TABLES["praise"][p] for p in lex.TRAILING_THANKS}
+_THANKS = {p: lex.KIND_TABLES["praise"][p] for p in kl.TRAILING_THANKS}
 
 _CLAUSE_SPLIT = re.compile(r"[,.!?;:，。！？；：、\s~～…]+")
+_CLAUSE = re.compile(r"[^,.!?;:，。！？；：、\s~～…]+")
 # The citizen's own phone or ID number says nothing about the matter (and 身份证 would pull the
 # request towards police.household), so the label and the digits are dropped before scoring.
 _OWN_NUMBERS = re.compile(
@@ -157,45 +175,47 @@ def _prepare(text: str) -> str:
 def _live(text: str) -> str:
     """The clauses that may describe a danger happening now: not hypothetical, not habitual,
     and not past unless the clause itself says now ("去年遭了火灾，现在生活困难" is over)."""
-    blocked = _CUE["hypothetical"] + _CUE["habitual"]
     return " ".join(
         c
         for c in _CLAUSE_SPLIT.split(text)
-        if c and not _any(blocked, c) and not (_any(_CUE["past"], c) and not _any(_CUE["now"], c))
+        if c
+        and not _has("hypothetical", c)
+        and not _has("habitual", c)
+        and not (_has("past", c) and not _has("now", c))
     )
 
 
 def _emergency(text: str, kind_scores: Mapping[str, float]) -> tuple[str, str] | None:
     """(number, cue group) when the text describes an emergency happening now."""
     text = lex.EMERGENCY_FALSE_FRIENDS.sub(" ", text)
-    now = _any(_CUE["now"], text)
-    if _any(_CUE["past"], text) and not now:
+    now = _has("now", text)
+    if _has("past", text) and not now:
         return None
     # A thank-you for a rescue is about an emergency that is over.
-    if kind_scores.get("praise", 0.0) >= 5.0:
+    if kind_scores.get("praise", 0.0) >= 5.0 or kl.opening_kind(text) == "praise":
         return None
     live = _live(text)
-    aftermath = _any(_CUE["aftermath"], text) and not now
+    aftermath = _has("aftermath", text) and not now
 
-    gas_leak = _any(_CUE["gas"], text) and _any(_CUE["gas_leak"], live)
-    if gas_leak and _any(_CUE["reported"], text) and not _any(lex.GAS_SEVERE, text):
+    gas_leak = _has("gas", text) and _has("gas_leak", live)
+    if gas_leak and _has("reported", text) and not _any(lex.GAS_SEVERE, text):
         gas_leak = False  # already with the gas company: 12345 chases it (urgent, in scope)
-    if gas_leak or _any(_CUE["fire"], live):
+    if gas_leak or _has("fire", live):
         return "119", "fire"
-    injured = _any(_CUE["injury"], live) and not _any(_CUE["no_injury"], text)
-    crash = _any(_CUE["crash"], live) or lex.OVERTURNED.search(live) is not None
+    injured = _has("injury", live) and not _has("no_injury", text)
+    crash = _has("crash", live) or lex.OVERTURNED.search(live) is not None
     if crash and (injured or now) and not aftermath:
         return "122", "crash"
-    if _any(_CUE["crime"], live) or lex.ARMED.search(live):
+    if _has("crime", live) or lex.ARMED.search(live):
         return "110", "crime"
     for group in ("selfharm", "missing"):
-        if _any(_CUE[group], live):
+        if _has(group, live):
             return "110", group
-    if _any(_CUE["fraud"], text) and (now or "安全账户" in text) and not aftermath:
+    if _has("fraud", text) and (now or "安全账户" in text) and not aftermath:
         return "110", "fraud"
-    if _any(_CUE["rescue"], live):
+    if _has("rescue", live):
         return "119", "rescue"
-    medical = _any(_CUE["medical"], live) or lex.COLLAPSED.search(live) is not None
+    medical = _has("medical", live) or lex.COLLAPSED.search(live) is not None
     if medical and not aftermath:
         return "120", "medical"
     return None
@@ -217,6 +237,8 @@ def _out_of_scope(text: str) -> tuple[str, float] | None:
     for pattern, reason, weight in lex.OUT_OF_SCOPE_PATTERNS:
         if pattern.search(text):
             _add(scores, reason, weight)
+    if lex.OFFICIAL_GRAFT.search(text):
+        _add(scores, "discipline", lex.OFFICIAL_GRAFT_WEIGHT)
     if "举报" in text:
         if lex.OFFICIAL.search(text):
             _add(scores, "discipline", lex.OFFICIAL_REPORT_WEIGHT)
@@ -265,15 +287,56 @@ def classify_category(text: str) -> str:
 # ---- kind ----------------------------------------------------------------------------------
 
 
-def _kind_scores(text: str, prior: str | None, category: str | None) -> dict[str, float]:
+def _cues(text: str) -> dict[str, float]:
+    """Kind phrase and pattern weights of a stretch of text, without position or prior."""
     scores = _KIND.score(text)
-    for pos, phrase in _KIND.find(text):
-        if phrase in _THANKS and len(text) - pos - len(phrase) < lex.TRAILING_CHARS:
-            _add(scores, "praise", -_THANKS[phrase])  # "麻烦尽快处理，谢谢": politeness
-    for pattern, weights in lex.KIND_PATTERNS:
+    for pattern, weights in kl.KIND_PATTERNS:
         if pattern.search(text):
             for kind, weight in weights:
                 _add(scores, kind, weight)
+    return scores
+
+
+def _kind_scores(text: str, prior: str | None, category: str | None) -> dict[str, float]:
+    split = kl.closing_start(text)
+    worries = [m.span() for m in _CLAUSE.finditer(text) if kl.HYPOTHETICAL.search(m.group())]
+    scores: dict[str, float] = {}
+    body: dict[str, float] = {}  # the weights found before the closing
+    for pos, phrase in _KIND.find(text):
+        worry = any(a <= pos < b for a, b in worries)
+        for kind, weight in _KIND.weights(phrase):
+            if worry and kind in kl.HYPOTHETICAL_KINDS and weight < kl.EXPLICIT_CUE_WEIGHT:
+                continue  # "怕跑路": a worry, not a grievance
+            if phrase in _THANKS and len(text) - pos - len(phrase) < kl.TRAILING_CHARS:
+                continue  # "麻烦尽快处理，谢谢": politeness
+            _add(scores, kind, weight)
+            if pos < split:
+                _add(body, kind, weight)
+    for pattern, weights in kl.KIND_PATTERNS:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        for kind, weight in weights:
+            _add(scores, kind, weight)
+            if match.start() < split:
+                _add(body, kind, weight)
+    # A closing question or polite ask after a grievance stays a grievance.
+    grievance = max(("report", "complaint"), key=lambda k: body.get(k, 0.0))
+    if split and body.get(grievance, 0.0) >= kl.GRIEVANCE:
+        closing = text[split:]
+        ask = _cues(closing)
+        for kind in kl.CLOSING_KINDS:
+            if kind == "suggestion" and _any(kl.EXPLICIT_SUGGESTION, closing):
+                continue
+            cut = max(0.0, ask.get(kind, 0.0)) * (1.0 - kl.CLOSING_DAMPING)
+            _add(scores, kind, -cut)
+            if kind == "suggestion":
+                _add(scores, grievance, cut)
+    if kl.CLOSING_PLEA.search(text, split):
+        _add(scores, "help", kl.CLOSING_PLEA_WEIGHT)
+    opening = kl.opening_kind(text)
+    if opening is not None:
+        _add(scores, opening, kl.OPENING_WEIGHT)
     if prior is not None:
         bonus = lex.DEFAULT_KIND_BONUS.get(category, 0.0) if category else 0.0
         _add(scores, prior, lex.DEFAULT_KIND_WEIGHT + bonus)
@@ -283,6 +346,8 @@ def _kind_scores(text: str, prior: str | None, category: str | None) -> dict[str
 def _pick_kind(text: str, category: str | None, prior: str | None = None) -> tuple[str, float]:
     if prior is None and category is not None:
         prior = lex.DEFAULT_KIND.get(category, "consult")
+        if category in kl.ENTERPRISE_PRIOR and kl.ENTERPRISE_ACTOR.search(text):
+            prior = kl.ENTERPRISE_PRIOR[category]
     ranked = _best(_kind_scores(text, prior, category), _KIND_RANK)
     if not ranked:
         return "consult", 0.3
@@ -316,7 +381,7 @@ def _triage_prepared(text: str) -> TriageResult:
     emergency = _emergency(text, _KIND.score(text))
     if emergency is not None:
         number, group = emergency
-        witness = group == "crime" and not _any(lex.FAMILY, text)
+        witness = group == "crime" and lex.VICTIM.search(text) is None
         kind = "report" if witness else "help"
         return TriageResult(f"emergency:{number}", kind, None, URGENT, 0.9)
 

@@ -161,112 +161,16 @@ OUT_OF_SCOPE_KIND: dict[str, str] = {
 }
 # fmt: on
 
-# "麻烦尽快处理，谢谢" is politeness: these count as praise only away from the end of the text.
-TRAILING_THANKS: tuple[str, ...] = ("谢谢", "感谢")
-TRAILING_CHARS = 4
-
-# Kind cues a phrase list cannot hold, each with the kind weights it adds (negative to cancel a
-# phrase it contains). Checked independently: one text may match several.
-KIND_PATTERNS: tuple[tuple[re.Pattern[str], tuple[tuple[str, float], ...]], ...] = tuple(
-    (re.compile(pattern), weights)
-    for pattern, weights in (
-        # "可以去哪里投诉？", "企业可以通过12345投诉吗": a question about the complaint channel.
-        (
-            r"(?:哪里|怎么|如何|哪个部门|去哪|找谁|在哪)" + gap(4) + "(?:投诉|举报|维权|反映)"
-            r"|(?:可以|能|能不能|能否)(?:通过12345|打12345|在这里|向你们|找你们)?(?:投诉|举报)"
-            r"(?:吗|么|\?)|(?:投诉|举报)(?:电话|渠道|方式|流程)",
-            (("consult", 7.0), ("complaint", -5.0), ("report", -7.0)),
-        ),
-        # "希望加强治理", "能不能增加清运次数", "能不能给学生打折".
-        (
-            r"(?:希望|能不能|能否|可不可以|可否|最好|是否可以)"
-            + gap(8)
-            + r"(?:加强|增加|增设|增开|多装|多设|多放|多建|多开|提高|延长|改善|优化|加装|安装|装"
-            r"|设置|规划|完善|开通|开一|简化|降低|调整|修建|建设|建一|设立|配备|安排|打折|优惠"
-            r"|免费|减免|降价)",
-            (("suggestion", 5.0),),
-        ),
-        # "坏了一个月也不修", "根本没人打扫": a body that does not act.
-        (
-            r"(?:也不|都不|还不|一直不|就是不|迟迟不|不来|没人|也没人|都没人|没有人|一直没有?"
-            r"|一直没人)(?:管|处理|修|恢复|来|理|解决|回复|退|给|打扫|清理|清扫|过问)",
-            (("complaint", 3.0),),
-        ),
-        # "物业说要等配件": quoting an excuse the citizen does not accept.
-        (
-            r"(?:物业|商家|店家|开发商|公司|医院|学校|厂家|平台|运营商|司机)(?:说|称|推说)",
-            (("complaint", 2.0),),
-        ),
-        # "驿站说不赔", "物业说不归他们管": quoting a refusal.
-        (r"说(?:不|没)(?:赔|退|管|给|修|负责|归|处理)", (("complaint", 2.0),)),
-        # "怎么申请", "如何提取"; not 怎么办, which is a plea ("what do I do"), not a question.
-        (
-            r"(?:怎么|如何|怎样|咋)(?:样)?(?:申请|办理|办|理赔|报销|补办|提取|转移|查询|查|计算"
-            r"|算|缴纳|交|续|领取|领|开通|预约|认定|获得|享受|维权|投诉|改|迁|补缴|备案|注册|登记"
-            r"|取)(?<!怎么办)(?<!如何办)(?<!咋办)",
-            (("consult", 3.0),),
-        ),
-        # "有什么补贴政策？", "有这个规定吗？".
-        (
-            r"有(?:什么|哪些|没有)" + gap(8) + "(?:政策|补贴|规定|条件|优惠|标准)",
-            (("consult", 3.0),),
-        ),
-        (r"有(?:这个|这种|这样的?)?(?:规定|政策|说法)吗", (("consult", 3.0),)),
-        # "才修了一个月又裂开了", "跑了三趟": the same fault, the same trip, again.
-        (r"才" + gap(8) + r"又|跑了?[\d一二两三四五六七八九十几好]+趟", (("complaint", 2.0),)),
-        # "社区说要去县里，县里又说找社区": sent back and forth.
-        (r"又(?:说|让我|叫我|要我|推给)", (("complaint", 2.0),)),
-        # "这个月电费比平时多了三倍": a disputed bill.
-        (
-            r"(?:电费|水费|燃气费|气费|话费|物业费)" + gap(8) + "(?:多了|高了|涨了|翻)",
-            (("complaint", 3.0),),
-        ),
-        # "太咸了", "太慢": a plain grievance (not 太黑/太暗, which ask for a repair).
-        (r"太(?:贵|差|慢|咸|脏|吵|远|少|久|乱|高|难吃|难|过分|离谱|敷衍)", (("complaint", 2.0),)),
-        # "没有批号", "无证经营": operating without a licence.
-        (r"(?:没有|没|无)" + gap(3) + "(?:批号|证|执照|许可|资质)", (("report", 3.0),)),
-        (NO_INVOICE.pattern, (("report", 5.0),)),
-        # "怀疑有人偷排", "怀疑是在搞传销": suspected wrongdoing by someone else.
-        (r"怀疑(?:有人|是在|在|是)?(?:搞|干|做|偷|卖|排|开)", (("report", 3.0),)),
-        # "激活不了", "报销不了": stuck with one's own matter.
-        (
-            r"(?:激活|登录|登陆|打开|提取|缴费|支付|办理|报销|申请|使用|刷|转移|注册)不了",
-            (("help", 2.0),),
-        ),
-        # "你们能不能帮我催一下", "帮我转交": asking 12345 to act on one's behalf.
-        (
-            r"(?:能不能|可不可以|能否|帮我)(?:帮我)?(?:转交|转给|转达|催|反映|协调|联系)",
-            (("help", 3.0),),
-        ),
-        # "麻烦派人修一下", "希望救助站来看看".
-        (
-            r"(?:希望|请|麻烦|快)"
-            + gap(6)
-            + "(?:派人|尽快|帮|救助|处理|修|清|换|来看|来管|来解决|来救)",
-            (("help", 2.0),),
-        ),
-        # "申请了一个月还没到账", "等了两个月了还是没批": one's own matter is stuck.
-        (
-            r"(?:申请|提交|办理|交了|等|备案|报)" + gap(10) + "(?:还没|都没|迟迟没|一直没)"
-            r"|(?:申请|提交|等)了?[\d一二两三四五六七八九十半几多]+个?多?(?:月|天|周|星期|礼拜)"
-            r"|[\d一二两三四五六七八九十半几]+个?多?(?:月|天|周|星期|礼拜)了?.{0,10}"
-            r"(?:还没|都没|还是)",
-            (("help", 4.0),),
-        ),
-        (r"怎么回事|为什么", (("help", 1.0),)),
-        # A question mark or a final 吗/呢 leans towards 咨询.
-        (r"(?:\?|吗|呢)\s*$", (("consult", 1.5),)),
-    )
-)
-
 # ---- scope: emergencies ----------------------------------------------------------------------
 
 # Phrases that contain an emergency cue without meaning it: a stove that will not light
 # (打不着火), the fire service itself, a phone call (打我电话), "until now" (到现在), which is
-# not "now".
+# not "now", a repair crew (抢修), an empty gas meter (表没气), "secretly" or tax evasion
+# (在偷偷倒垃圾, 在偷税 contain 在偷).
 EMERGENCY_FALSE_FRIENDS = re.compile(
     r"打不着火|点不着火|不着火|打不着|着火点|防火|灭火器|消防|火灾隐患|起火原因|打我电话|打我手机"
-    r"|到现在|至今"
+    r"|到现在|至今|抢修|抢险|(?:表|罐|瓶|燃气|煤气|天然气|液化气)里?没气|偷偷|偷税|偷漏税|偷排"
+    r"|偷工减料"
 )
 # "拿着刀", "举着砖头", "拿着啤酒瓶".
 ARMED = re.compile(r"(?:拿|持|举|提)着?.{0,4}(?:刀|棍|枪|斧|砖头|瓶)")
@@ -280,12 +184,11 @@ COLLAPSED = re.compile(
 OVERTURNED = re.compile("车" + gap(3) + "翻")
 # A gas leak plus one of these is 119 even when the gas company was already called.
 GAS_SEVERE: tuple[str, ...] = ("晕", "着火", "爆炸")
-# Whoever has one of these in the text is a victim or family, not a bystander (see triage()).
-# fmt: off
-FAMILY: tuple[str, ...] = (
-    "我", "俺", "孩子", "家人", "老公", "老婆", "爸", "妈", "女儿", "儿子", "爷爷", "奶奶",
+# Whoever is named here is a victim or family, not a bystander (see triage()). "我们" alone is
+# where the caller stands ("我们店门口有人打起来了" is a witness), not who is hurt.
+VICTIM = re.compile(
+    r"我(?!们)|我们(?:家|被|俩|几个|两个|三个)|俺|孩子|家人|老公|老婆|爸|妈|女儿|儿子|爷爷|奶奶"
 )
-# fmt: on
 
 # ---- scope: out of 受理范围 (plan 三(二)) -----------------------------------------------------
 
@@ -317,6 +220,8 @@ OUT_OF_SCOPE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
         "info_disclosure",
         5.0,
     ),
+    # "证明我做过志愿服务，其实我没去": a certificate of something that did not happen.
+    (re.compile("证明" + ".{0,30}(?:其实|实际上)我?(?:没|不)"), "public_order", 6.0),
     # An official's relatives getting the contracts: 利益输送.
     (
         re.compile("(?:老婆|妻子|亲戚|亲属|儿子|女儿|小舅子)" + gap(8) + "(?:公司|工程|生意)"),
@@ -327,6 +232,13 @@ OUT_OF_SCOPE_PATTERNS: tuple[tuple[re.Pattern[str], str, float], ...] = (
 # A 举报 that names an official is for 纪检监察 more often than not.
 OFFICIAL = re.compile(r"主任|书记|镇长|局长|科长|处长|干部|领导|所长|村支书|村长|民警|警察")
 OFFICIAL_REPORT_WEIGHT = 2.0
+# An official who pads a claim or pockets money: 纪检监察, with or without the word 举报.
+OFFICIAL_GRAFT = re.compile(
+    "(?:"
+    + OFFICIAL.pattern.replace("|民警|警察", "")
+    + ").{0,20}(?:虚报|多领|冒领|截留|克扣|挪用|侵占|私分|贪)"
+)
+OFFICIAL_GRAFT_WEIGHT = 4.0
 
 # Privacy (with the privacy.* phrase groups): "手机号码是谁的", "开房记录" need no named party.
 PRIVACY_PATTERN = re.compile("开房记录|(?:手机号|电话号|号码|车牌)" + gap(3) + "是谁")

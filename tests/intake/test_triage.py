@@ -21,13 +21,21 @@ from intake.triage import TriageResult, classify_category, classify_kind, triage
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared/corpus/requests.jsonl"
-HELDOUT = Path(__file__).parent / "data/triage_heldout.jsonl"
+DATA = Path(__file__).parent / "data"
+HELDOUT = DATA / "triage_heldout.jsonl"
 
 # The corpus is the development set and triage scores 100% on it: a drop is a regression.
 CORPUS_FLOOR = {"scope": 0.98, "kind": 0.95, "category": 0.97}
 # The held-out set was written apart from the lexicons (see the report in bench/triage.py);
 # these are the project's goals, with category held a little higher than the goal.
 HELDOUT_FLOOR = {"scope": 0.95, "kind": 0.85, "category": 0.90}
+# Blind sets written before the lexicons were read (history in bench/triage.py): E was then tuned
+# on, F scored once. Floors are the measured figures less about 3 points, so that a regression
+# fails; F's kind floor is far below the 85% goal because that is what unseen text scores.
+BLIND_FLOOR = {
+    "triage_blind_e.jsonl": {"scope": 0.97, "kind": 0.93, "category": 0.95},  # 100 / 96.6 / 98.0
+    "triage_blind_f.jsonl": {"scope": 0.91, "kind": 0.70, "category": 0.85},  # 94.7 / 73.4 / 88.8
+}
 
 
 def _load(path: Path) -> list[dict[str, str | None]]:
@@ -211,8 +219,18 @@ def test_heldout_accuracy() -> None:
         assert accuracy[field] >= floor, (field, accuracy)
 
 
-def test_heldout_covers_every_category_kind_number_and_reason() -> None:
-    rows = _load(HELDOUT)
+@pytest.mark.parametrize(("name", "floor"), sorted(BLIND_FLOOR.items()))
+def test_blind_set_accuracy(name: str, floor: dict[str, float]) -> None:
+    rows = _load(DATA / name)
+    assert len(rows) >= 150
+    accuracy = _accuracy(rows)
+    for field, minimum in floor.items():
+        assert accuracy[field] >= minimum, (field, accuracy)
+
+
+@pytest.mark.parametrize("name", ["triage_heldout.jsonl", *sorted(BLIND_FLOOR)])
+def test_labelled_set_covers_every_category_kind_number_and_reason(name: str) -> None:
+    rows = _load(DATA / name)
     assert {r["category"] for r in rows if r["scope"] == "in"} == set(CATEGORIES)
     assert {r["kind"] for r in rows} == set(KINDS)
     assert {f"emergency:{n}" for n in EMERGENCY_NUMBERS} <= {r["scope"] for r in rows}
@@ -221,6 +239,7 @@ def test_heldout_covers_every_category_kind_number_and_reason() -> None:
 
 def test_category_is_none_unless_in_scope() -> None:
     rows = _load(HELDOUT) + (_load(CORPUS) if CORPUS.exists() else [])
+    rows += [row for name in BLIND_FLOOR for row in _load(DATA / name)]
     for row in rows:
         result = triage(str(row["text"]))
         assert (result.category is None) == (result.scope != "in"), row["text"]
