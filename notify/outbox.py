@@ -34,11 +34,13 @@ _state = _State()
 
 def install(settings: Settings) -> None:
     """Start writing notifications for ticket changes in this process (idempotent)."""
+    from notify.channel_senders import install_senders
     from notify.chat_surveys import install as install_chat_surveys
 
     _state.settings = settings
     subscribe(on_ticket_event)
     install_chat_surveys()
+    install_senders(settings)
 
 
 def settings() -> Settings:
