@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,12 +10,14 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from api.routes import citizen, health, oversight, staff
+from api.routes import auth, citizen, health, knowledge, me, media, oversight, pages, staff
 from channels.telegram.webhook import router as telegram_router
+from channels.voice_call import router as voice_router
 from channels.wechat_oa.router import router as wechat_router
 from hotline.db import close_db, init_db
 from hotline.logging import configure_logging
 from hotline.settings import Settings, get_settings
+from intake.knowledge.analysis import warm_up as warm_up_segmenter
 from intake.pii import PiiMaskingFilter
 from notify.outbox import install as install_notifications
 
@@ -36,6 +39,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if manage_db:
             await init_db(settings)
+        # Load jieba's dictionary now rather than during the first citizen's question.
+        await asyncio.to_thread(warm_up_segmenter)
         try:
             yield
         finally:
@@ -52,7 +57,22 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
     app.include_router(staff.router)
     app.include_router(oversight.router)
     app.include_router(wechat_router)
+    app.include_router(auth.router)
+    app.include_router(me.router)
+    app.include_router(media.router)
+    app.include_router(pages.router)
     app.include_router(telegram_router)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.include_router(knowledge.router)
+    app.include_router(voice_router)
+    # Uploads may be larger than other requests (multipart adds a little to the file).
+    upload_bytes = max(settings.media_max_image_bytes, settings.media_max_audio_bytes) + 64_000
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        larger={
+            "/api/v1/media": upload_bytes,
+            "/channels/voice": settings.voice_max_audio_bytes + 64_000,  # call recordings
+        },
+    )
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -61,9 +61,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, key = _HTTP_CODES.get(exc.status_code, ("error", "error.generic"))
-        return error_response(
-            exc.status_code, code, text(key), headers=dict(exc.headers or {})
-        )
+        return error_response(exc.status_code, code, text(key), headers=dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -45,15 +45,19 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "requests.j
 def _requests() -> list[str]:
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
     # In-scope requests only, each with a place so that no location question is needed.
-    return [f"{row['text']}地址：鼓楼区五一北路{i}号" for i, row in enumerate(rows)
-            if row["scope"] == "in"]
+    return [
+        f"{row['text']}地址：鼓楼区五一北路{i}号"
+        for i, row in enumerate(rows)
+        if row["scope"] == "in"
+    ]
 
 
 async def _prepare(settings: Settings) -> None:
     if settings.database_url.startswith("postgres"):
         await init_db(settings)
         await Tortoise.get_connection("default").execute_script(
-            "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+        )
         await close_db()
     await migrate_db(settings)
     await init_db(settings)
@@ -73,9 +77,13 @@ async def run(settings: Settings, citizens: int, concurrency: int) -> dict[str, 
         async with semaphore:
             for turn, text in enumerate(turns):
                 started = time.perf_counter()
-                await receive(IntakeMessage(channel="bench", sender=sender,
-                                            external_id=f"{sender}-{turn}", text=text),
-                              config=config, now=datetime.now(UTC))
+                await receive(
+                    IntakeMessage(
+                        channel="bench", sender=sender, external_id=f"{sender}-{turn}", text=text
+                    ),
+                    config=config,
+                    now=datetime.now(UTC),
+                )
                 latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -113,7 +121,7 @@ def _write_section(output: Path, title: str, section: str) -> None:
     start = text.find(title)
     if start >= 0:
         end = text.find("\n### ", start + len(title))
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     output.write_text(text, encoding="utf-8")
@@ -127,8 +135,9 @@ def main() -> None:
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(data_dir=Path(folder), database_url=args.database_url,
-                            log_level="WARNING")
+        settings = Settings(
+            data_dir=Path(folder), database_url=args.database_url, log_level="WARNING"
+        )
         result = asyncio.run(run(settings, args.citizens, args.concurrency))
     backend = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
     print(json.dumps({"backend": backend, **result}, indent=2))

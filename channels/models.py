@@ -11,6 +11,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from hotline.fields import UtcDatetimeField
+
 
 class WechatUser(Model):
     """A follower of the official account, as far as messaging them is concerned."""
@@ -18,15 +20,15 @@ class WechatUser(Model):
     id = fields.IntField(primary_key=True)
     openid = fields.CharField(max_length=64, unique=True)
     subscribed = fields.BooleanField(default=True)
-    subscribed_at = fields.DatetimeField(null=True)
-    unsubscribed_at = fields.DatetimeField(null=True)
+    subscribed_at = UtcDatetimeField(null=True)
+    unsubscribed_at = UtcDatetimeField(null=True)
     # Customer-service messages are allowed for 48 hours after the user's last interaction.
-    last_interaction_at = fields.DatetimeField(null=True)
+    last_interaction_at = UtcDatetimeField(null=True)
     qr_scene = fields.CharField(max_length=64, default="")
     region_code = fields.CharField(max_length=8, default="")
     last_latitude = fields.FloatField(null=True)
     last_longitude = fields.FloatField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = UtcDatetimeField(auto_now_add=True)
 
     class Meta:
         table = "wechat_user"
@@ -38,8 +40,8 @@ class WechatAccessToken(Model):
     id = fields.IntField(primary_key=True)
     app_id = fields.CharField(max_length=64, unique=True)
     token = fields.TextField(default="")
-    expires_at = fields.DatetimeField(null=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    expires_at = UtcDatetimeField(null=True)
+    updated_at = UtcDatetimeField(auto_now=True)
 
     class Meta:
         table = "wechat_access_token"
@@ -54,6 +56,8 @@ class WechatMedia(Model):
     media_id = fields.CharField(max_length=255)
     kind = fields.CharField(max_length=16)  # image | audio
     ref = fields.CharField(max_length=255)
+    # The media storage backend it was written to (intake.storage), as uploads record it.
+    storage = fields.CharField(max_length=8, default="local")
     audio_format = fields.CharField(max_length=16, default="")
     # pending, stored, failed
     status = fields.CharField(max_length=16, default="pending")
@@ -61,8 +65,8 @@ class WechatMedia(Model):
     size = fields.IntField(default=0)
     transcript = fields.TextField(null=True)
     error = fields.CharField(max_length=255, default="")
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    created_at = UtcDatetimeField(auto_now_add=True)
+    updated_at = UtcDatetimeField(auto_now=True)
 
     class Meta:
         table = "wechat_media"
@@ -80,13 +84,13 @@ class WechatDelivery(Model):
     # pending, sending, sent, delivered (template report), failed, blocked
     status = fields.CharField(max_length=16, default="pending")
     # When a sender claimed it: a claim older than a minute is a sender that died.
-    claimed_at = fields.DatetimeField(null=True)
+    claimed_at = UtcDatetimeField(null=True)
     wx_msgid = fields.BigIntField(null=True, db_index=True)
     error_code = fields.IntField(null=True)
     error_message = fields.CharField(max_length=255, default="")
     attempts = fields.IntField(default=0)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    created_at = UtcDatetimeField(auto_now_add=True)
+    updated_at = UtcDatetimeField(auto_now=True)
 
     class Meta:
         table = "wechat_delivery"

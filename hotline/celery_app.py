@@ -27,6 +27,7 @@ TASK_MODULES = [
     "notify.tasks",
     "channels.wechat_oa.tasks",
     "channels.telegram.tasks",
+    "channels.voice_tasks",
 ]
 
 
@@ -50,16 +51,20 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             # Updates and media the webhook stored but no worker finished (a lost publish, a
             # worker that died): re-enqueued, so nothing Telegram delivered is lost.
             "telegram-sweep": {"task": "telegram.sweep", "schedule": timedelta(minutes=1)},
+            # Voice jobs whose publish was lost; recordings uploaded with app tickets.
+            "voice-sweep": {"task": "voice.sweep", "schedule": timedelta(minutes=2)},
         },
     }
     if settings.uses_embedded_broker:
         folder = settings.broker_dir
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         config["broker_transport_options"] = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            # Without it kombu creates ./control in whatever the working directory is.
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         }
     return config

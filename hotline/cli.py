@@ -122,5 +122,143 @@ def triage(
             typer.echo(json.dumps(triage_record(value), ensure_ascii=False))
 
 
+# --- WeChat official account ---
+wechat_cli = typer.Typer(help="WeChat official account (公众号)", no_args_is_help=True)
+cli.add_typer(wechat_cli, name="wechat")
+
+
+@wechat_cli.command("menu")
+def wechat_menu(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Install it through the WeChat API")
+    ] = False,
+) -> None:
+    """Print the custom menu; with --apply, install it (needs app id and secret)."""
+    from channels.wechat_oa.menu import install_menu, menu
+
+    typer.echo(json.dumps(menu(), ensure_ascii=False, indent=2))
+    if apply:
+        asyncio.run(install_menu(get_settings()))
+        typer.echo("菜单已更新 / menu installed")
+
+
+# --- telegram ---
+telegram_cli = typer.Typer(help="Telegram bot", no_args_is_help=True)
+cli.add_typer(telegram_cli, name="telegram")
+
+
+@telegram_cli.command("webhook")
+def telegram_webhook(
+    set_: Annotated[
+        bool, typer.Option("--set", help="Register the webhook URL and secret, and the menu")
+    ] = False,
+    delete: Annotated[bool, typer.Option("--delete", help="Remove the webhook")] = False,
+) -> None:
+    """Show the webhook Telegram has; --set registers ours, --delete removes it."""
+    from channels.telegram import admin
+    from channels.telegram.config import telegram_config
+    from channels.telegram.errors import TelegramError
+
+    config = telegram_config(get_settings())
+    try:
+        if set_:
+            typer.echo(f"webhook set: {asyncio.run(admin.set_webhook(config))}")
+        elif delete:
+            asyncio.run(admin.delete_webhook(config))
+            typer.echo("webhook deleted")
+        info = asyncio.run(admin.webhook_info(config))
+    except (admin.WebhookRefused, TelegramError) as exc:
+        typer.echo(f"telegram: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
+
+
+@telegram_cli.command("poll")
+def telegram_poll(
+    timeout: Annotated[int, typer.Option(help="Long-poll seconds per request")] = 25,
+) -> None:
+    """Development: receive updates by long polling (no public HTTPS needed). Updates are
+    stored and queued like the webhook's: run a worker too (`hotline up` does)."""
+    from channels.telegram.polling import run_polling
+    from hotline.logging import configure_logging
+    from intake.pii import PiiMaskingFilter
+
+    settings = get_settings()
+    configure_logging(
+        fmt=settings.effective_log_format, level=settings.log_level, filters=[PiiMaskingFilter()]
+    )
+    raise typer.Exit(asyncio.run(run_polling(settings, timeout=timeout)))
+
+
+# --- knowledge ---
+knowledge_cli = typer.Typer(help="Knowledge base (知识库)", no_args_is_help=True)
+cli.add_typer(knowledge_cli, name="knowledge")
+FileArgument = Annotated[Path, typer.Argument(dir_okay=False, help="a .csv or .jsonl file")]
+
+
+@knowledge_cli.command("import")
+def knowledge_import(file: FileArgument) -> None:
+    """Import items from FILE. Every row is checked first: one bad row and nothing changes."""
+    from hotline.db import close_db, init_db
+    from intake.knowledge import importer
+    from intake.knowledge.service import region_codes
+
+    settings = get_settings()
+
+    async def run() -> importer.ImportReport:
+        text = file.read_text(encoding="utf-8-sig")  # Excel writes a byte-order mark
+        await init_db(settings)
+        try:
+            rows = importer.parse(
+                text, fmt=importer.file_format(file), regions=await region_codes()
+            )
+            with typer.progressbar(length=len(rows), label="导入 / importing") as bar:
+                return await importer.apply(rows, editor=f"import:{file.name}", progress=bar.update)
+        finally:
+            await close_db()
+
+    try:
+        report = asyncio.run(run())
+    except importer.ImportRejected as exc:
+        typer.echo(f"{file}: 未导入 / nothing imported, {len(exc.problems)} bad row(s):", err=True)
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        typer.echo(f"{file}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(
+        f"导入完成 / imported {report.rows} rows: {report.created} created, "
+        f"{report.updated} updated, {report.unchanged} unchanged"
+    )
+
+
+@knowledge_cli.command("export")
+def knowledge_export(file: FileArgument) -> None:
+    """Write every item (retired ones too) to FILE, in a form that imports back unchanged."""
+    from hotline.db import close_db, init_db
+    from intake.knowledge import importer
+
+    settings = get_settings()
+    try:
+        fmt = importer.file_format(file)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+
+    async def run() -> tuple[str, int]:
+        await init_db(settings)
+        try:
+            return await importer.export_text(fmt=fmt)
+        finally:
+            await close_db()
+
+    text, count = asyncio.run(run())
+    file.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    typer.echo(f"导出完成 / exported {count} items to {file}")
+
+
+# --- end knowledge ---
+
+
 def main() -> None:
     cli()

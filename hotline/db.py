@@ -16,6 +16,8 @@ MODEL_MODULES = [
     "intake.mobile_models",
     "channels.models",
     "channels.telegram.models",
+    "intake.knowledge.models",
+    "channels.voice_models",
 ]
 APP_LABEL = "hotline"
 

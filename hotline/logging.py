@@ -57,3 +57,6 @@ def configure_logging(*, fmt: str, level: str, filters: list[logging.Filter] | N
     handler._hotline = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # httpx logs every request's full URL at INFO, and WeChat puts app secrets and access tokens
+    # in the query string (code2Session, cgi-bin calls).
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))

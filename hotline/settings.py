@@ -125,6 +125,7 @@ class Settings(BaseSettings):
     app_android_cert_sha256: str = Field(
         default="", description="Signing-certificate SHA-256 fingerprints, comma-separated."
     )
+    # --- end mobile ---
 
     # --- notifications and surveys ---
     quiet_hours: str = Field(
@@ -163,6 +164,53 @@ class Settings(BaseSettings):
     )
     # --- end telegram ---
 
+    # --- knowledge ---
+    knowledge_searches_per_minute: int = Field(
+        default=30, description="Public knowledge-base searches per client and minute."
+    )
+    # --- end knowledge ---
+
+    # --- voice ---
+    voice_asr_engine: str = Field(
+        default="whisper", description="Speech recognition engine: whisper | paddle | none."
+    )
+    voice_whisper_model_dir: Path | None = Field(
+        default=None,
+        description="A local CTranslate2 Whisper model; empty: the packaged, verified base model.",
+    )
+    voice_whisper_compute_type: str = "int8"
+    voice_whisper_cpu_threads: int = 2
+    voice_whisper_beam_size: int = 1
+    voice_whisper_initial_prompt: str = Field(
+        default="", description="Prompt for Whisper, e.g. '以下是普通话的句子。' (see README)."
+    )
+    voice_paddle_home: Path | None = Field(
+        default=None, description="PPSPEECH_HOME for PaddleSpeech; models are never downloaded."
+    )
+    voice_paddle_asr_model: str = "conformer_wenetspeech"
+    voice_paddle_asr_config: Path | None = None
+    voice_paddle_asr_ckpt: Path | None = Field(
+        default=None, description="Checkpoint path without '.pdparams'."
+    )
+    voice_paddle_asr_decode_method: str = "attention_rescoring"
+    voice_tts_engine: str = Field(default="espeak", description="TTS engine: espeak | paddle.")
+    voice_espeak_voice: str = "cmn-latn-pinyin"
+    voice_espeak_speed: int = 150
+    voice_paddle_tts_dir: Path | None = Field(
+        default=None, description="Folder with am/ and voc/ of a PaddleSpeech TTS release."
+    )
+    voice_paddle_tts_am: str = "fastspeech2_csmsc"
+    voice_paddle_tts_voc: str = "hifigan_csmsc"
+    voice_ffmpeg: str = "ffmpeg"
+    voice_max_audio_bytes: int = 10 * 1024 * 1024
+    voice_max_audio_seconds: int = 600
+    voice_call_enabled: bool = Field(default=False, description="Serve /channels/voice.")
+    voice_call_secret: str = Field(
+        default="", description="HMAC-SHA256 key shared with the call-centre platform."
+    )
+    voice_call_timestamp_window_seconds: int = 300
+    # --- end voice ---
+
     @model_validator(mode="after")
     def _enforce_real_secrets(self) -> Self:
         if self.mode is Mode.PRODUCTION and self.secret_key in PLACEHOLDER_SECRETS:
@@ -176,7 +224,16 @@ class Settings(BaseSettings):
         if self.telegram_enabled:
             self._enforce_telegram_secrets()
         self._enforce_mobile_secrets()
+        self._enforce_voice_secrets()
         return self
+
+    def _enforce_voice_secrets(self) -> None:
+        # Anyone could post recordings or read call tasks with a guessable key: refused in
+        # every mode once the phone channel is on.
+        if self.voice_call_enabled and (
+            len(self.voice_call_secret) < 32 or self.voice_call_secret in PLACEHOLDER_SECRETS
+        ):
+            raise ValueError("HOTLINE_VOICE_CALL_SECRET must be at least 32 characters.")
 
     def _enforce_mobile_secrets(self) -> None:
         # The console provider logs sign-in codes: anyone reading logs could sign in as anyone.

@@ -3,6 +3,8 @@
 A conversation is a small state machine stored in ``Conversation.step`` and ``slots``:
 
     idle → (await_location) → (await_phone) → await_confirm → ticket created → idle
+    idle → await_choice / await_answer_feedback → answered at once, or on to filing as above
+           (a consultation the knowledge base can answer: ``intake.instant_answers``)
 
 Only what is missing is asked: a place when the category happens somewhere and none was named, a
 contact phone when none is known. Commands (查询, 我的工单, 取消, 人工, 帮助) work at any step.
@@ -14,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from intake import instant_answers
 from intake.catalogue import text
 from intake.citizens import known_phone, remember_phone
 from intake.commands import Command, parse_command
@@ -123,6 +126,10 @@ async def converse(turn: Turn) -> list[Reply]:
         return prefix + await _answer_phone(turn, body)
     if step == AWAIT_CONFIRM:
         return prefix + await _answer_confirm(turn, body)
+    if step in instant_answers.STEPS:
+        return prefix + await instant_answers.follow_up(
+            turn, body, file=_next_question, restart=_start
+        )
     return prefix + await _start(turn, body)
 
 
@@ -244,7 +251,7 @@ async def _start(turn: Turn, body: str) -> list[Reply]:
         phone=_phone_in(body) or known_phone(turn.citizen, secret_key=turn.config.secret_key),
         region=turn.message.region_hint or turn.conversation.region_code,
     )
-    return _next_question(turn)
+    return await instant_answers.offer(turn, result) or _next_question(turn)
 
 
 def _phone_in(body: str) -> str | None:

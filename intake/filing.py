@@ -17,7 +17,7 @@ from intake.citizens import citizen_for
 from intake.config import IntakeConfig
 from intake.errors import IdempotencyConflict, InvalidInput, InvalidPhone
 from intake.events import unit_of_work
-from intake.models import InboundMessage, Region
+from intake.models import Citizen, InboundMessage, Region
 from intake.operations import format_due
 from intake.pii import normalize_mobile
 from intake.taxonomy import CATEGORIES, KINDS
@@ -36,6 +36,8 @@ class FilingForm:
     latitude: float | None = None
     longitude: float | None = None
     region: str | None = None
+    # Already stored uploads, as tickets carry them ({"kind", "ref", "mime_type", ...}).
+    attachments: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,10 @@ async def file_request(
     idempotency_key: str | None,
     config: IntakeConfig,
     now: datetime,
+    citizen: Citizen | None = None,
 ) -> FilingResult:
+    """File ``form``; for ``citizen`` when the channel knows who is signed in, else for the
+    person behind the contact phone."""
     phone = normalize_mobile(form.contact_phone)
     if phone is None:
         raise InvalidPhone(form.contact_phone)
@@ -74,9 +79,10 @@ async def file_request(
         stored = await _replay(channel, idempotency_key, fingerprint)
         if stored is not None:
             return stored
-    citizen = await citizen_for(
-        channel="phone", external_id=crypto.digest(phone, secret_key=config.secret_key)
-    )
+    if citizen is None:
+        citizen = await citizen_for(
+            channel="phone", external_id=crypto.digest(phone, secret_key=config.secret_key)
+        )
     try:
         async with unit_of_work():
             record = None
@@ -127,6 +133,7 @@ async def _file(
         latitude=form.latitude,
         longitude=form.longitude,
         contact_phone=phone,
+        attachments=list(form.attachments),
         confidence=result.confidence,
     )
     created = await create_ticket(draft=draft, citizen=citizen, config=config, now=now, actor=actor)

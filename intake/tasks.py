@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from hotline.celery_app import hotline_task
 from hotline.settings import get_settings
-from intake import ratelimit
+from intake import citizen_auth, ratelimit
 from intake.deadlines import check_deadlines as check_deadlines_now
 from intake.models import Conversation
 
@@ -33,4 +33,9 @@ async def housekeeping() -> dict[str, int]:
         expires_at__lt=now, step__not_in=["idle", "expired"], handoff=False
     ).update(step="expired", slots={})
     purged = await ratelimit.purge(now=now)
-    return {"expired_conversations": expired, "purged_counters": purged}
+    stale_sign_ins = await citizen_auth.purge(now=now)
+    return {
+        "expired_conversations": expired,
+        "purged_counters": purged,
+        "purged_sign_ins": stale_sign_ins,
+    }

@@ -4,15 +4,71 @@ The phrase lists are data files under `data/` (`triage_categories.txt`, `triage_
 they can be extended without touching code; this module loads them and holds what a phrase list
 cannot: a gap inside a phrase ("希望…增加"), a quantity ("卖二十五一桶"), a negation, and the
 tie-break orders and priors. All text is matched after NFKC normalisation and lower-casing
-(`intake.triage.normalize`), so full-width punctuation appears here as ASCII.
+(`normalize` below), so full-width punctuation appears here as ASCII.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width) and lower case, so lexicons need one spelling."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+class Lexicon:
+    """Phrases with per-label weights, matched longest-first without overlaps.
+
+    A dict lookup per (position, length) is simpler than a regex of thousands of alternatives
+    and fast enough: a 60-character request costs a few hundred lookups.
+    """
+
+    def __init__(self, tables: Mapping[str, Mapping[str, float]]) -> None:
+        self._entries: dict[str, list[tuple[str, float]]] = {}
+        for label, phrases in tables.items():
+            for phrase, weight in phrases.items():
+                self._entries.setdefault(normalize(phrase), []).append((label, weight))
+        lengths: dict[str, set[int]] = {}
+        for phrase in self._entries:
+            lengths.setdefault(phrase[0], set()).add(len(phrase))
+        self._lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
+        # Triage scans one text with one lexicon more than once: the last scan is kept.
+        self._last: tuple[str, list[tuple[int, str]]] = ("", [])
+
+    def find(self, text: str) -> list[tuple[int, str]]:
+        """(position, phrase) of every longest match, left to right (do not modify it)."""
+        last = self._last
+        if last[0] == text:
+            return last[1]
+        found: list[tuple[int, str]] = []
+        i, n = 0, len(text)
+        while i < n:
+            step = 1
+            for length in self._lengths.get(text[i], ()):
+                if text[i : i + length] in self._entries:
+                    found.append((i, text[i : i + length]))
+                    step = length
+                    break
+            i += step
+        self._last = (text, found)
+        return found
+
+    def weights(self, phrase: str) -> list[tuple[str, float]]:
+        """(label, weight) of a phrase returned by `find`."""
+        return self._entries[phrase]
+
+    def score(self, text: str) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for _, phrase in self.find(text):
+            for label, weight in self._entries[phrase]:
+                totals[label] = totals.get(label, 0.0) + weight
+        return totals
 
 
 def parse(table: str) -> dict[str, float]:

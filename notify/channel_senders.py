@@ -3,8 +3,11 @@ its typed errors. Registered in ``install_senders`` for the channels the setting
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hotline.settings import Settings
-from intake.messages import Button
+from intake.catalogue import text
+from intake.messages import Button, Reply
 from notify.senders import DeliveryError, OutboundMessage, register
 
 
@@ -36,6 +39,45 @@ class TelegramNotifier:
             raise DeliveryError(exc.message, permanent=True) from exc
 
 
+class WechatNotifier:
+    """Customer-service message while the 48-hour window is open; a template message (ticket
+    accepted / replied / closed) once it has closed; otherwise the next channel."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def send(self, *, address: str, message: OutboundMessage, dedup_key: str) -> None:
+        from channels.wechat_oa.client import WechatApi
+        from channels.wechat_oa.config import wechat_config
+        from channels.wechat_oa.errors import OutsideWindow, RetriableWechatError, WechatError
+        from channels.wechat_oa.outbound import TEMPLATE_EVENTS, WechatSender
+
+        config = wechat_config(self.settings)
+        reply = Reply(message.text, buttons=_buttons(message), ticket_number=message.ticket_number)
+        try:
+            async with WechatApi(config) as api:
+                sender = WechatSender(api, config)
+                try:
+                    await sender.send_reply(openid=address, reply=reply, dedup_key=dedup_key)
+                except OutsideWindow:
+                    if message.purpose not in TEMPLATE_EVENTS:
+                        raise
+                    await sender.send_template(
+                        openid=address,
+                        event=message.purpose,
+                        ticket_number=message.ticket_number,
+                        status=text(f"notify.template_status_{message.purpose}"),
+                        at=datetime.now(UTC),
+                        dedup_key=f"{dedup_key}:template",
+                    )
+        except RetriableWechatError as exc:
+            raise DeliveryError(str(exc), permanent=False, retry_after=exc.retry_after) from exc
+        except WechatError as exc:
+            raise DeliveryError(str(exc), permanent=True) from exc
+
+
 def install_senders(settings: Settings) -> None:
     if settings.telegram_enabled:
         register("telegram", TelegramNotifier)
+    if settings.wechat_enabled:
+        register("wechat", WechatNotifier)

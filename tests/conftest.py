@@ -26,19 +26,13 @@ from intake.workdays import SHANGHAI
 POSTGRES_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL", "")
 BROKER_URL = os.environ.get("HOTLINE_TEST_BROKER_URL", "")
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
-# Tables tests write to; reference data (regions, departments, routing) stays.
-_MUTABLE_TABLES = (
-    "ticket_event",
-    "ticket",
-    "ticket_sequence",
-    "conversation",
-    "inbound_message",
-    "channel_identity",
-    "citizen",
-    "rate_counter",
-    "staff_token",
-    "audit_log",
-)
+_REFERENCE_TABLES = frozenset({"region", "department", "routing_rule", "staff_user"})
+
+
+def _mutable_tables() -> list[str]:
+    """Every table but the reference data seeded once per session (emptied before each test)."""
+    models = Tortoise.apps.get_models_iterable() if Tortoise.apps else []
+    return sorted(m._meta.db_table for m in models if m._meta.db_table not in _REFERENCE_TABLES)
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -92,7 +86,7 @@ async def db(settings: Settings) -> AsyncIterator[None]:
     if POSTGRES_URL:
         connection = Tortoise.get_connection("default")
         await connection.execute_script(
-            f"TRUNCATE {', '.join(_MUTABLE_TABLES)} RESTART IDENTITY CASCADE;"
+            f"TRUNCATE {', '.join(_mutable_tables())} RESTART IDENTITY CASCADE;"
             "DELETE FROM staff_user WHERE username <> 'admin';"
         )
     try:

@@ -19,7 +19,7 @@ from channels.wechat_oa import outbound, users
 from channels.wechat_oa.config import WechatConfig
 from channels.wechat_oa.jobs import Jobs
 from channels.wechat_oa.menu import MENU_COMMANDS
-from channels.wechat_oa.parser import (
+from channels.wechat_oa.pushes import (
     ClickEvent,
     Event,
     ImageMessage,
@@ -39,14 +39,14 @@ from channels.wechat_oa.render import fits_passive, joined_text
 from channels.wechat_oa.wire import CHANNEL, message_to_dict
 from intake.catalogue import text
 from intake.config import IntakeConfig
-from intake.messages import IntakeMessage, Location, Media, Reply
+from intake.messages import IntakeMessage, Location, Media, ReceiveResult, Reply
 from intake.receive import receive
 
 logger = logging.getLogger(__name__)
 
 AUDIO_TYPES = {"amr": "audio/amr", "speex": "audio/speex", "mp3": "audio/mpeg"}
 # Turns still running after the webhook answered; kept so they are not garbage-collected.
-_running: set[asyncio.Future[object]] = set()
+_running: set[asyncio.Task[ReceiveResult]] = set()
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ async def handle(push: Push, deps: Inbound) -> list[Reply]:
     if isinstance(push, TextMessage):
         return await _converse(_message(push, at, region, text=push.content), deps)
     if isinstance(push, LocationMessage):
-        place = Location(push.latitude, push.longitude, push.label)
+        # Clipped to what a ticket's location holds (a signed push is still input).
+        place = Location(push.latitude, push.longitude, push.label[:255])
         return await _converse(_message(push, at, region, location=place), deps)
     if isinstance(push, LinkMessage):
         shared = text(
@@ -118,10 +119,14 @@ async def _event(push: Event, deps: Inbound, at: datetime) -> list[Reply]:
             openid=push.source, latitude=push.latitude, longitude=push.longitude
         )
         return []
-    if isinstance(push, SubscribeEvent | SubscribeScanEvent | ScanEvent):
-        scene = push.scene_id if isinstance(push, SubscribeScanEvent | ScanEvent) else ""
+    if isinstance(push, SubscribeEvent | SubscribeScanEvent):
+        scene = push.scene_id if isinstance(push, SubscribeScanEvent) else ""
         region = deps.wechat.scene_regions.get(scene, "")
         await users.subscribe(openid=push.source, at=at, scene=scene, region=region)
+        return [Reply(text("wechat.welcome"))]
+    if isinstance(push, ScanEvent):  # a follower scanned a poster: note where they are from
+        region = deps.wechat.scene_regions.get(push.scene_id, "")
+        await users.scanned(openid=push.source, at=at, scene=push.scene_id, region=region)
         return [Reply(text("wechat.welcome"))]
     if isinstance(push, ClickEvent):
         user = await users.touch(openid=push.source, at=at)
@@ -173,15 +178,17 @@ async def _voice(push: VoiceMessage, at: datetime, region: str, deps: Inbound) -
 
 async def _converse(message: IntakeMessage, deps: Inbound) -> list[Reply]:
     """One conversation turn, within the reply budget; else ``success`` now, replies later."""
-    turn = asyncio.ensure_future(receive(message, config=deps.intake))
+    turn = asyncio.create_task(receive(message, config=deps.intake))
+    # Held until done: a turn outlives its request when the budget runs out (or WeChat hangs
+    # up), and asyncio keeps only weak references to tasks.
+    _running.add(turn)
+    turn.add_done_callback(_finished)
     remaining = deps.deadline - time.monotonic()
     try:
         result = await asyncio.wait_for(asyncio.shield(turn), timeout=max(remaining, 0.0))
     except TimeoutError:
         # The turn goes on here; the worker also runs it (a duplicate then, by the dedup row)
         # and sends its replies, so they arrive even if this process dies first.
-        _running.add(turn)
-        turn.add_done_callback(_finished)
         logger.warning("wechat reply over budget; deferring %s", message.external_id)
         await deps.jobs.enqueue("wechat.reply_later", message=message_to_dict(message))
         return []
@@ -191,7 +198,7 @@ async def _converse(message: IntakeMessage, deps: Inbound) -> list[Reply]:
     return result.replies
 
 
-def _finished(turn: asyncio.Future[object]) -> None:
+def _finished(turn: asyncio.Task[ReceiveResult]) -> None:
     _running.discard(turn)
     if not turn.cancelled() and turn.exception() is not None:
-        logger.error("deferred wechat turn failed", exc_info=turn.exception())
+        logger.error("wechat conversation turn failed", exc_info=turn.exception())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Queue
 
 from hotline.celery_app import app, celery_config
 from hotline.settings import Settings
@@ -28,12 +28,12 @@ class CeleryJobs:
         config = celery_config(settings)
         self._url: str = config["broker_url"]
         self._options: dict[str, Any] = dict(config.get("broker_transport_options", {}))
+        # Published straight to the queue (the default exchange): kombu remembers declared
+        # bindings per process, not per broker folder, so a declared exchange could point at
+        # another data directory's broker; the queue name alone cannot.
+        self._queue = Queue(config["task_default_queue"])
         if settings.uses_embedded_broker:
-            # kombu keeps exchange bindings in "control/" under the working directory unless told.
             self._options.setdefault("control_folder", str(settings.broker_dir / "control"))
-        name: str = config["task_default_queue"]
-        # Declared on publish: the worker declares it too, but may not have started yet.
-        self._queue = Queue(name, Exchange(name, type="direct"), routing_key=name)
 
     def _publish(self, task: str, kwargs: dict[str, Any]) -> None:
         with Connection(self._url, transport_options=self._options) as connection:
@@ -42,9 +42,7 @@ class CeleryJobs:
                 kwargs=kwargs,
                 connection=connection,
                 queue=self._queue,
-                routing_key=self._queue.routing_key,
-                exchange=self._queue.exchange,
-                declare=[self._queue],
+                declare=[],
             )
 
     async def enqueue(self, task: str, **kwargs: Any) -> None:

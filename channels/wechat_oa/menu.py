@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.wechat_oa.client import WechatApi
+from channels.wechat_oa.config import wechat_config
+from hotline.db import close_db, init_db
+from hotline.settings import Settings
 from intake.catalogue import text
 
 REPORT, PROGRESS, MY_TICKETS, HELP = (
@@ -35,3 +39,14 @@ def menu() -> dict[str, Any]:
             {"type": "click", "name": text("wechat.menu_help"), "key": HELP},
         ]
     }
+
+
+async def install_menu(settings: Settings) -> None:
+    """Install ``menu()`` on the account (``menu/create``); raises a typed WeChat error."""
+    # The shared token may live in the database: connect for the duration of the call.
+    await init_db(settings)
+    try:
+        async with WechatApi(wechat_config(settings)) as api:
+            await api.create_menu(menu())
+    finally:
+        await close_db()

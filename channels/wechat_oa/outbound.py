@@ -83,7 +83,9 @@ class WechatSender:
         await row.save(update_fields=["status", "wx_msgid"])
         return row
 
-    async def send_reply(self, *, openid: str, reply: Reply, dedup_key: str) -> list[WechatDelivery]:
+    async def send_reply(
+        self, *, openid: str, reply: Reply, dedup_key: str
+    ) -> list[WechatDelivery]:
         """One intake reply as customer-service message(s): a menu if it has buttons."""
         pieces = [reply.text] if reply.buttons else split_text(reply.text)
         rows = []

@@ -3,22 +3,40 @@
 XML goes through defusedxml with DTDs forbidden, so entity expansion ("billion laughs") and
 external entities never run. Types are looked up in a map with a fallback (as wechatpy's
 ``MESSAGE_TYPES.get(type, UnknownMessage)``): a type WeChat adds tomorrow is answered politely,
-never crashed on. Attribute names follow wechatpy's, so the shared vectors' expected attributes
-apply as they are.
+never crashed on. The types are in ``pushes``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TypedDict
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from channels.wechat_oa.pushes import (
+    ClickEvent,
+    ImageMessage,
+    LinkMessage,
+    LocationEvent,
+    LocationMessage,
+    Push,
+    ScanEvent,
+    SubscribeEvent,
+    SubscribeScanEvent,
+    TemplateSendJobFinishEvent,
+    TextMessage,
+    UnknownEvent,
+    UnknownMessage,
+    UnsubscribeEvent,
+    ViewEvent,
+    VoiceMessage,
+)
+
 MAX_FIELDS = 64
+LATEST_TIME = 4_102_444_800  # 2100-01-01: a CreateTime past it is not WeChat's
 
 
 class MalformedPush(ValueError):
@@ -38,128 +56,6 @@ def read_fields(body: bytes | str) -> dict[str, str]:
     return {child.tag: (child.text or "").strip() for child in root if not len(child)}
 
 
-@dataclass(frozen=True, kw_only=True)
-class Push:
-    """What every push has. ``type`` is the lower-cased MsgType."""
-
-    type: str
-    source: str  # the citizen's openid
-    target: str  # the account's original id (gh_...)
-    time: int
-    id: int = 0
-    raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def dedup_key(self) -> str:
-        """WeChat's retry key: MsgId for messages (events override it)."""
-        return str(self.id)
-
-
-@dataclass(frozen=True, kw_only=True)
-class TextMessage(Push):
-    content: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ImageMessage(Push):
-    media_id: str
-    image: str  # PicUrl
-
-
-@dataclass(frozen=True, kw_only=True)
-class VoiceMessage(Push):
-    media_id: str
-    format: str
-    recognition: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class LocationMessage(Push):
-    location_x: str  # latitude, as WeChat sends it
-    location_y: str  # longitude
-    scale: str
-    label: str
-    latitude: float
-    longitude: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class LinkMessage(Push):
-    title: str
-    description: str
-    url: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class UnknownMessage(Push):
-    pass
-
-
-@dataclass(frozen=True, kw_only=True)
-class Event(Push):
-    """An event push. ``event`` is lower-cased, as wechatpy names it."""
-
-    event: str
-
-    @property
-    def dedup_key(self) -> str:
-        # Events have no MsgId: WeChat's documented key is FromUserName + CreateTime.
-        return f"{self.source}:{self.time}:{self.raw.get('Event', self.event)}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class SubscribeEvent(Event):
-    pass
-
-
-@dataclass(frozen=True, kw_only=True)
-class SubscribeScanEvent(Event):
-    """Followed by scanning a parametric QR code (a region's poster)."""
-
-    scene_id: str
-    ticket: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class UnsubscribeEvent(Event):
-    pass
-
-
-@dataclass(frozen=True, kw_only=True)
-class ScanEvent(Event):
-    scene_id: str
-    ticket: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class LocationEvent(Event):
-    latitude: float
-    longitude: float
-    precision: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class ClickEvent(Event):
-    key: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ViewEvent(Event):
-    url: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class TemplateSendJobFinishEvent(Event):
-    """Delivery report of a template message; ``id`` is the msgid returned when sending."""
-
-    status: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class UnknownEvent(Event):
-    pass
-
-
 Fields = Mapping[str, str]
 
 
@@ -176,10 +72,13 @@ class EventCommon(Common):
     event: str
 
 
-def _number(fields: Fields, name: str, *, default: str | None = None) -> int:
+def _number(fields: Fields, name: str, *, default: str | None = None, limit: int = 2**63) -> int:
     value = fields.get(name, default)
-    if value is None or not value.isdigit() or len(value) > 20:
+    # isdigit() alone admits fullwidth and superscript digits; WeChat sends ASCII only.
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 20:
         raise MalformedPush(f"{name} is not a number")
+    if int(value) >= limit:
+        raise MalformedPush(f"{name} is not a number in range")
     return int(value)
 
 
@@ -299,7 +198,7 @@ def parse_fields(fields: Fields) -> Push:
     if not source or len(source) > 64 or not target:
         raise MalformedPush("FromUserName/ToUserName missing")
     kind = fields.get("MsgType", "").lower()
-    time = _number(fields, "CreateTime")
+    time = _number(fields, "CreateTime", limit=LATEST_TIME)
     if kind == "event":
         event = EventCommon(
             type=kind,

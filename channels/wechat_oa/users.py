@@ -58,6 +58,14 @@ async def subscribe(*, openid: str, at: datetime, scene: str = "", region: str =
     await user.save(update_fields=fields)
 
 
+async def scanned(*, openid: str, at: datetime, scene: str, region: str) -> None:
+    """A follower scanned a parametric QR code: an interaction, and a hint of their region."""
+    user = await touch(openid=openid, at=at)
+    user.qr_scene = scene[:64]
+    user.region_code = region or user.region_code
+    await user.save(update_fields=["qr_scene", "region_code"])
+
+
 async def unsubscribe(*, openid: str, at: datetime) -> None:
     """Unfollowing: nothing more is sent to this user until they follow again."""
     user = await _user(openid)
@@ -80,3 +88,9 @@ async def ensure_reachable(*, openid: str, now: datetime) -> None:
         raise Unsubscribed(43004, "user unsubscribed (known locally)")
     if user.last_interaction_at is None or now - user.last_interaction_at > WINDOW:
         raise OutsideWindow(45015, "outside the 48-hour window (known locally)")
+
+
+async def is_subscribed(*, openid: str) -> bool:
+    """False only when the user is known to have unfollowed."""
+    user = await WechatUser.get_or_none(openid=openid)
+    return user is None or user.subscribed

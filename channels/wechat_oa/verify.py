@@ -61,9 +61,7 @@ def check_url(query: Mapping[str, str], config: WechatConfig, *, now: int) -> No
         raise Forged("timestamp outside the window (replay?)")
 
 
-def open_push(
-    query: Mapping[str, str], body: bytes, config: WechatConfig, *, now: int
-) -> Opened:
+def open_push(query: Mapping[str, str], body: bytes, config: WechatConfig, *, now: int) -> Opened:
     """Verify a POST and return its plaintext. Call ``check_url`` first (cheap, body unread)."""
     check_url(query, config, now=now)
     mode = query.get("encrypt_type", "raw").lower() or "raw"

@@ -17,9 +17,7 @@ def message_to_dict(message: IntakeMessage) -> dict[str, Any]:
         "sender": message.sender,
         "external_id": message.external_id,
         "text": message.text,
-        "media": [
-            {"kind": m.kind, "ref": m.ref, "mime_type": m.mime_type} for m in message.media
-        ],
+        "media": [{"kind": m.kind, "ref": m.ref, "mime_type": m.mime_type} for m in message.media],
         "location": None
         if message.location is None
         else {

@@ -40,7 +40,7 @@ async def test_listener_sees_each_change_and_after_commit_runs(db, config, now, 
 
 
 async def test_nothing_runs_after_a_rollback(db, config, now, recorded):
-    seen, committed = recorded
+    _, committed = recorded
     async with events.unit_of_work():
         number = (await make_ticket(config, now=now)).ticket.number
     committed.clear()

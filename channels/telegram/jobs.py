@@ -1,0 +1,43 @@
+"""Handing work to the Celery worker by task name, on the broker of the given settings.
+
+The same approach as ``channels.wechat_oa.jobs`` (kept separate so the channels do not depend
+on each other; both belong in a shared ``channels/jobs.py`` once the dust settles).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol
+
+from kombu import Connection, Queue
+
+from hotline.celery_app import app, celery_config
+from hotline.settings import Settings
+
+
+class Jobs(Protocol):
+    async def enqueue(self, task: str, **kwargs: Any) -> None:
+        """Publish ``task`` with JSON-serialisable keyword arguments (ids, not objects)."""
+
+
+class CeleryJobs:
+    """Publishes to the broker of ``settings`` (Redis, or the embedded filesystem broker)."""
+
+    def __init__(self, settings: Settings) -> None:
+        config = celery_config(settings)
+        self._url: str = config["broker_url"]
+        self._options: dict[str, Any] = dict(config.get("broker_transport_options", {}))
+        # Straight to the queue (default exchange): kombu remembers declared bindings per
+        # process, not per broker folder, so a declared exchange could point at another data
+        # directory's broker; the queue name alone cannot.
+        self._queue = Queue(config["task_default_queue"])
+        if settings.uses_embedded_broker:
+            self._options.setdefault("control_folder", str(settings.broker_dir / "control"))
+
+    def _publish(self, task: str, kwargs: dict[str, Any]) -> None:
+        with Connection(self._url, transport_options=self._options) as connection:
+            app.send_task(task, kwargs=kwargs, connection=connection, queue=self._queue, declare=[])
+
+    async def enqueue(self, task: str, **kwargs: Any) -> None:
+        # A broker write is short but blocking: keep it off the event loop.
+        await asyncio.to_thread(self._publish, task, kwargs)

@@ -1,0 +1,75 @@
+"""Photos and voice notes: registered when the update is handled, fetched by the worker.
+
+The storage key (``ref``) is chosen at once, so the conversation and the ticket carry the
+attachment while its bytes are still being fetched by getFile (``fetch``); a photo that cannot
+be fetched stays named on the ticket and staff see it as missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from aiogram import Bot
+
+from channels import media as media_store
+from channels.telegram.client import download
+from channels.telegram.errors import PermanentTelegramError
+from channels.telegram.jobs import Jobs
+from channels.telegram.models import FAILED, PENDING, TelegramMedia
+from hotline.settings import Settings
+from intake.messages import Media
+
+logger = logging.getLogger(__name__)
+
+
+class MediaGone(LookupError):
+    """The media row a task was given no longer exists."""
+
+
+async def register(
+    *,
+    update_id: int,
+    chat_id: int,
+    file_id: str,
+    kind: str,
+    mime_type: str,
+    jobs: Jobs,
+    now: datetime,
+) -> Media:
+    """The attachment as intake will carry it; its download is queued while it is pending.
+
+    Handling an update twice finds the same row and queues the (idempotent) fetch again.
+    """
+    row, _ = await TelegramMedia.get_or_create(
+        update_id=update_id,
+        defaults={
+            "chat_id": chat_id,
+            "file_id": file_id[:255],
+            "kind": kind,
+            "ref": f"telegram/{update_id}-{kind}",
+            "content_type": mime_type,
+            "enqueued_at": now,
+        },
+    )
+    if row.status == PENDING:
+        await jobs.enqueue("telegram.fetch_media", media_row_id=row.id)
+    return Media(kind=row.kind, ref=row.ref, mime_type=row.content_type)
+
+
+async def fetch(*, media_row_id: int, bot: Bot, settings: Settings) -> TelegramMedia:
+    """Download into media storage; retriable errors propagate, permanent ones mark it failed."""
+    row = await TelegramMedia.get_or_none(id=media_row_id)
+    if row is None:
+        raise MediaGone(media_row_id)
+    if row.status != PENDING:
+        return row
+    try:
+        data = await download(bot, file_id=row.file_id, limit=media_store.MAX_BYTES[row.kind])
+        row.content_type = media_store.store(settings, ref=row.ref, kind=row.kind, data=data)
+        row.size, row.status = len(data), "stored"
+    except (PermanentTelegramError, media_store.MediaRejected) as exc:
+        logger.warning("telegram media of update %s not stored: %s", row.update_id, exc)
+        row.status, row.error = FAILED, str(exc)[:255]
+    await row.save(update_fields=["status", "content_type", "size", "error"])
+    return row

@@ -1,0 +1,142 @@
+"""Recordings citizens send on chat channels (WeChat, Telegram, the app): transcribed by the
+worker, then either a turn of the citizen's conversation or a note on their ticket.
+
+Any channel uses it the same way: store the audio (``intake.storage``, the ``media`` folder the
+channels share), call ``register_recording`` with the message's ``(channel, sender,
+external_id)`` and the channel's reply task, commit, enqueue ``voice.transcribe_message``; the
+task calls ``intake.receive`` with the transcript as the text and the recording attached, and
+then enqueues the reply task with ``channel, sender, external_id``. That task finds the
+replies by calling ``receive`` again with the same message: a repeat returns the stored
+replies, so the reply is decided once, in intake. ``voice.sweep`` re-enqueues rows whose job
+was lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from tortoise.exceptions import IntegrityError
+
+from channels.voice_models import VoiceTranscript
+from hotline.settings import Settings
+from intake.catalogue import text
+from intake.config import IntakeConfig
+from intake.errors import NotFound
+from intake.messages import IntakeMessage, Media, ReceiveResult
+from intake.models import TicketEvent
+from intake.receive import receive
+from intake.storage import ObjectMissing, storage_for
+from voice.asr import Transcript, transcribe_audio
+from voice.audio import MIME_TYPES, sniff
+from voice.errors import AudioRejected, EngineUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+async def register_recording(
+    *,
+    channel: str,
+    sender: str,
+    external_id: str,
+    ref: str,
+    storage: str = "local",
+    region_hint: str = "",
+    reply_task: str = "",
+) -> VoiceTranscript:
+    """The transcription row of one inbound voice message (idempotent on channel + id).
+    ``reply_task`` is the channel's task to enqueue (channel, sender, external_id) after."""
+    defaults = {"sender": sender, "ref": ref, "storage": storage, "region_hint": region_hint}
+    try:
+        row, _ = await VoiceTranscript.get_or_create(
+            channel=channel,
+            external_id=external_id,
+            defaults=defaults | {"reply_task": reply_task},
+        )
+    except IntegrityError:  # a concurrent retry of the same message won
+        row = await VoiceTranscript.get(channel=channel, external_id=external_id)
+    return row
+
+
+async def transcribe(*, transcript_id: int, settings: Settings) -> VoiceTranscript:
+    """Run speech recognition once for the row; later calls return what was stored."""
+    row = await VoiceTranscript.get_or_none(id=transcript_id)
+    if row is None:
+        raise NotFound(f"voice transcript {transcript_id}")
+    if row.status != "pending":
+        return row
+    try:
+        audio = await storage_for(settings, row.storage).get(key=row.ref)
+        row.content_type = MIME_TYPES[sniff(audio)]
+        heard = await asyncio.to_thread(transcribe_audio, audio, settings=settings)
+    except (AudioRejected, EngineUnavailable, ObjectMissing) as exc:
+        # Permanent for this recording: the conversation asks the citizen to type instead.
+        logger.warning("voice %s:%s not transcribed: %s", row.channel, row.external_id, exc)
+        row.status, row.error = "failed", str(exc)[:255]
+        await row.save(update_fields=["status", "error", "content_type", "updated_at"])
+        return row
+    _store(row, heard)
+    await row.save()
+    return row
+
+
+def _store(row: VoiceTranscript, heard: Transcript) -> None:
+    row.transcript, row.confidence, row.duration = heard.text, heard.confidence, heard.duration
+    row.engine, row.status = heard.engine, "done"
+
+
+def message_of(row: VoiceTranscript) -> IntakeMessage:
+    """The conversation turn a voice message makes: its words, with the recording attached."""
+    return IntakeMessage(
+        channel=row.channel,
+        sender=row.sender,
+        external_id=row.external_id,
+        text=row.transcript or "",
+        media=(Media("audio", row.ref, row.content_type),),
+        received_at=row.created_at,
+        region_hint=row.region_hint,
+    )
+
+
+async def continue_conversation(
+    *, transcript_id: int, settings: Settings, config: IntakeConfig
+) -> ReceiveResult:
+    """Transcribe (if not done) and hand the words to ``receive`` as the citizen's turn.
+
+    Without words (silence, refused audio) the turn still carries the recording, and the
+    dialogue asks the citizen to describe the problem in writing.
+    """
+    row = await transcribe(transcript_id=transcript_id, settings=settings)
+    return await receive(message_of(row), config=config)
+
+
+async def transcribe_ticket_uploads(*, settings: Settings, limit: int = 20) -> int:
+    """Recordings uploaded with a ticket from the app (``MediaUpload.transcript_status`` =
+    ``pending``, set by ``intake.media.request_transcription``): transcribe each and add the
+    words to the ticket's history as an internal note. Returns how many were handled."""
+    from intake.mobile_models import MediaUpload
+
+    rows = await MediaUpload.filter(transcript_status="pending", kind="audio").limit(limit)
+    for upload in rows:
+        try:
+            audio = await storage_for(settings, upload.storage).get(key=upload.ref)
+            heard = await asyncio.to_thread(transcribe_audio, audio, settings=settings)
+        except (AudioRejected, EngineUnavailable, ObjectMissing) as exc:
+            logger.warning("upload %s not transcribed: %s", upload.id, exc)
+            upload.transcript_status = "failed"
+            await upload.save(update_fields=["transcript_status"])
+            continue
+        upload.transcript, upload.transcript_status = heard.text, "done"
+        await upload.save(update_fields=["transcript", "transcript_status"])
+        await upload.fetch_related("ticket")
+        ticket = upload.ticket
+        if ticket is not None and heard.text:
+            note = text("voice.transcript_note", confidence=f"{heard.confidence:.2f}")
+            await TicketEvent.create(
+                ticket=ticket,
+                action="voice_transcript",
+                actor_type="system",
+                actor_id="asr",
+                internal_note=f"{note}{heard.text}",
+            )
+    return len(rows)

@@ -1,0 +1,57 @@
+"""Celery tasks of speech recognition: thin wrappers over ``voice_intake``, ``voice_phone``
+and ``voice_survey``. Transcription takes seconds of CPU, so it only ever runs here, in the
+worker, which keeps the ASR model loaded between tasks. Audio the engine cannot take, or an
+engine that is not installed, is recorded on the row (permanent, no retry)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from channels import voice_intake, voice_phone, voice_survey, voice_sweep
+from channels.wechat_oa.jobs import CeleryJobs
+from hotline.celery_app import hotline_task
+from hotline.settings import get_settings
+from intake.config import intake_config
+
+
+@hotline_task("voice.transcribe_message")
+async def transcribe_message(transcript_id: int) -> None:
+    """Transcribe a citizen's voice message and continue their conversation with the words;
+    then enqueue the channel's reply task (with channel, sender, external_id)."""
+    settings = get_settings()
+    await voice_intake.continue_conversation(
+        transcript_id=transcript_id, settings=settings, config=intake_config(settings)
+    )
+    row = await voice_intake.transcribe(transcript_id=transcript_id, settings=settings)
+    if row.reply_task:
+        await CeleryJobs(settings).enqueue(
+            row.reply_task, channel=row.channel, sender=row.sender, external_id=row.external_id
+        )
+
+
+@hotline_task("voice.transcribe_call")
+async def transcribe_call(recording_id: int) -> None:
+    """Transcribe and triage a hotline call's recording into the agent's draft."""
+    await voice_phone.transcribe_recording(recording_id=recording_id, settings=get_settings())
+
+
+@hotline_task("voice.transcribe_call_answer")
+async def transcribe_call_answer(call_task_id: int) -> None:
+    """Transcribe and parse a recorded survey answer; then tell the survey code."""
+    settings = get_settings()
+    row = await voice_survey.transcribe_answer(task_id=call_task_id, settings=settings)
+    if row.on_result:
+        await CeleryJobs(settings).enqueue(row.on_result, call_task_id=row.id)
+
+
+@hotline_task("voice.sweep")
+async def sweep() -> dict[str, int]:
+    """Beat: transcribe recordings uploaded with tickets from the app, and re-enqueue voice
+    work whose job was lost (published nowhere, or a worker died): nothing heard is lost."""
+    settings = get_settings()
+    jobs = CeleryJobs(settings)
+    stale = await voice_sweep.stale_work(now=datetime.now(UTC))
+    for task, kwargs in stale:
+        await jobs.enqueue(task, **kwargs)
+    uploads = await voice_intake.transcribe_ticket_uploads(settings=settings)
+    return {"requeued": len(stale), "uploads": uploads}

@@ -1,0 +1,194 @@
+"""Fixtures of the Telegram tests: settings with the channel on, the fake Bot API, the app
+served by a real uvicorn on 127.0.0.1, and a way to run the jobs the webhook queued, in-process,
+as the worker would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from kombu import Connection, Queue
+from tortoise import Tortoise
+
+from api.app import create_app
+from channels.telegram import inbound, media
+from channels.telegram.client import open_bot
+from channels.telegram.config import telegram_config
+from channels.telegram.errors import TelegramError
+from channels.telegram.jobs import CeleryJobs
+from channels.telegram.sweep import sweep
+from channels.telegram.turns import Deps
+from hotline.celery_app import celery_config
+from hotline.settings import Settings
+from intake.config import intake_config
+from tests.conftest import POSTGRES_URL, make_settings
+from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.telegram.tg import SECRET
+
+TELEGRAM_TABLES = ("telegram_update", "telegram_chat", "telegram_media", "telegram_delivery")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_configured_away_from_cwd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The Celery app configures itself once from the environment; point that at a temporary
+    folder so publishing from tests never creates data/ in the working directory."""
+    from hotline.celery_app import app
+    from hotline.settings import reset_settings_cache
+
+    previous = os.environ.get("HOTLINE_DATA_DIR")
+    os.environ["HOTLINE_DATA_DIR"] = str(tmp_path_factory.mktemp("celery-env"))
+    reset_settings_cache()
+    try:
+        assert app.conf.task_default_queue == "hotline"
+    finally:
+        if previous is None:
+            os.environ.pop("HOTLINE_DATA_DIR", None)
+        else:
+            os.environ["HOTLINE_DATA_DIR"] = previous
+        reset_settings_cache()
+    yield
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeBotApi]:
+    fake = FakeBotApi().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def telegram_settings(data_dir: Path, fake: FakeBotApi, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "broker_url": "",  # each test's own embedded broker: queued jobs cannot leak between tests
+        "telegram_enabled": True,
+        "telegram_bot_token": TOKEN,
+        "telegram_webhook_secret": SECRET,
+        "telegram_api_base": fake.base_url,
+        "telegram_api_timeout_seconds": 2.0,
+        "public_base_url": "https://hotline.example.gov.cn",
+    }
+    values.update(overrides)
+    return make_settings(data_dir, **values)
+
+
+@pytest.fixture
+def tg_settings(settings: Settings, fake_api: FakeBotApi) -> Settings:
+    return telegram_settings(settings.data_dir, fake_api)
+
+
+@pytest.fixture
+async def tg_db(db: None, tg_settings: Settings) -> AsyncIterator[None]:
+    """The test database, with the channel's tables emptied too on PostgreSQL."""
+    if POSTGRES_URL:
+        await Tortoise.get_connection("default").execute_script(
+            f"TRUNCATE {', '.join(TELEGRAM_TABLES)} RESTART IDENTITY CASCADE;"
+        )
+    yield
+
+
+async def serve(app: Any) -> tuple[str, Callable[[], Awaitable[None]]]:
+    """Serve ``app`` with uvicorn on a free 127.0.0.1 port in this event loop."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+
+    async def stop() -> None:
+        server.should_exit = True
+        await task
+        sock.close()
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+@pytest.fixture
+async def server_url(tg_db: None, tg_settings: Settings) -> AsyncIterator[str]:
+    url, stop = await serve(create_app(tg_settings, manage_db=False))
+    try:
+        yield url
+    finally:
+        await stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        yield client
+
+
+def deps_for(settings: Settings) -> Deps:
+    return Deps(settings=settings, intake=intake_config(settings), jobs=CeleryJobs(settings))
+
+
+JobRunner = Callable[[], Awaitable[list[str]]]
+
+
+@pytest.fixture
+def run_jobs(tg_settings: Settings) -> JobRunner:
+    """Run every job queued on the broker, in-process, with the worker's dependencies (the
+    bodies of ``channels.telegram.tasks``); returns the task names in the order run. A
+    retriable failure is re-queued, as the task's retry would."""
+
+    async def run() -> list[str]:
+        ran: list[str] = []
+        config = telegram_config(tg_settings)
+        deps = deps_for(tg_settings)
+        async with open_bot(config) as bot:
+            while jobs := await asyncio.to_thread(take_all, tg_settings):
+                for name, kwargs in jobs:
+                    ran.append(name)
+                    try:
+                        if name == "telegram.process_update":
+                            await inbound.process(
+                                bot=bot, deps=deps, max_attempts=config.max_attempts, **kwargs
+                            )
+                        elif name == "telegram.fetch_media":
+                            await media.fetch(bot=bot, settings=tg_settings, **kwargs)
+                        elif name == "telegram.sweep":
+                            await sweep(config=config, jobs=deps.jobs, now=datetime.now(UTC))
+                        else:
+                            raise AssertionError(f"unexpected job {name}")
+                    except TelegramError as exc:
+                        assert exc.retriable, exc
+                        assert ran.count(f"retry:{name}") < 10, "retrying forever"
+                        ran.append(f"retry:{name}")
+                        await deps.jobs.enqueue(name, **kwargs)
+        return ran
+
+    return run
+
+
+def take_all(settings: Settings) -> list[tuple[str, dict[str, Any]]]:
+    """Every message waiting on the settings' embedded broker, acknowledged."""
+    config = celery_config(settings)
+    options = dict(config.get("broker_transport_options", {}))
+    options["control_folder"] = str(settings.broker_dir / "control")
+    taken = []
+    with (
+        Connection(config["broker_url"], transport_options=options) as connection,
+        connection.SimpleQueue(Queue("hotline")) as simple,
+    ):
+        while True:
+            try:
+                message = simple.get(timeout=0.05)
+            except simple.Empty:
+                return taken
+            args, kwargs, _ = message.payload
+            assert not args, "tasks take keyword arguments only"
+            taken.append((message.headers["task"], kwargs))
+            message.ack()

@@ -1,0 +1,1 @@
+"""ASR and TTS engines. Each imports its heavy packages itself, only when chosen."""
