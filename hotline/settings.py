@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     sms_access_key_secret: str = ""
     sms_sign_name: str = ""
     sms_template_code: str = Field(default="", description="Template with a ${code} variable.")
+    sms_notice_template_code: str = Field(
+        default="", description="Notification template with one ${content} variable."
+    )
     sms_api_timeout_seconds: float = 5.0
     sms_code_ttl_seconds: int = 300
     sms_code_interval_seconds: int = 60

@@ -31,7 +31,11 @@ GUESSES_PER_PHONE_PER_HOUR = 10
 
 
 class SmsSendFailed(Exception):
-    """The provider did not take the message (raised by every ``CodeSender``)."""
+    """The provider did not take the message (raised by every ``CodeSender``); may work later."""
+
+
+class SmsRejected(SmsSendFailed):
+    """The provider refused this number or template: the same send fails again."""
 
 
 class CodeSender(Protocol):

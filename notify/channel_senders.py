@@ -76,7 +76,28 @@ class WechatNotifier:
             raise DeliveryError(str(exc), permanent=True) from exc
 
 
+class SmsNotifier:
+    """The last resort: a text message to the contact phone given when filing."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def send(self, *, address: str, message: OutboundMessage, dedup_key: str) -> None:
+        from channels.sms import provider_for
+        from intake.sms_codes import SmsRejected, SmsSendFailed
+
+        provider = provider_for(self.settings)
+        # The notification row is claimed before this call, which is what keeps it to one SMS.
+        try:
+            await provider.send_notice(phone=address, text=message.text)  # type: ignore[attr-defined]
+        except SmsRejected as exc:
+            raise DeliveryError(str(exc), permanent=True) from exc
+        except SmsSendFailed as exc:
+            raise DeliveryError(str(exc), permanent=False) from exc
+
+
 def install_senders(settings: Settings) -> None:
+    register("sms", SmsNotifier)
     if settings.telegram_enabled:
         register("telegram", TelegramNotifier)
     if settings.wechat_enabled:

@@ -23,7 +23,7 @@ import httpx
 
 from hotline.settings import Settings
 from intake.pii import mask_phone
-from intake.sms_codes import SmsSendFailed
+from intake.sms_codes import SmsRejected, SmsSendFailed
 
 API_VERSION = "2017-05-25"
 
@@ -55,12 +55,14 @@ class AliyunSms:
         template_code: str,
         timeout: float,
         region_id: str = "cn-hangzhou",
+        notice_template_code: str = "",
     ) -> None:
         self.api_base = api_base.rstrip("/")
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
         self.sign_name = sign_name
         self.template_code = template_code
+        self.notice_template_code = notice_template_code
         self.timeout = timeout
         self.region_id = region_id
 
@@ -73,9 +75,19 @@ class AliyunSms:
             sign_name=settings.sms_sign_name,
             template_code=settings.sms_template_code,
             timeout=settings.sms_api_timeout_seconds,
+            notice_template_code=settings.sms_notice_template_code,
         )
 
-    def signed_params(self, *, phone: str, code: str, now: datetime, nonce: str) -> dict[str, str]:
+    def signed_params(
+        self,
+        *,
+        phone: str,
+        code: str = "",
+        now: datetime,
+        nonce: str,
+        template_code: str = "",
+        template_param: dict[str, str] | None = None,
+    ) -> dict[str, str]:
         params = {
             "AccessKeyId": self.access_key_id,
             "Action": "SendSms",
@@ -86,8 +98,12 @@ class AliyunSms:
             "SignatureMethod": "HMAC-SHA1",
             "SignatureNonce": nonce,
             "SignatureVersion": "1.0",
-            "TemplateCode": self.template_code,
-            "TemplateParam": json.dumps({"code": code}, separators=(",", ":")),
+            "TemplateCode": template_code or self.template_code,
+            "TemplateParam": json.dumps(
+                template_param if template_param is not None else {"code": code},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ),
             "Timestamp": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": API_VERSION,
         }
@@ -99,6 +115,22 @@ class AliyunSms:
         params = self.signed_params(
             phone=phone, code=code, now=datetime.now(UTC), nonce=str(uuid.uuid4())
         )
+        await self._post(phone, params)
+
+    async def send_notice(self, *, phone: str, text: str) -> None:
+        """A notification through the notice template, whose one variable is ${content}."""
+        if not self.notice_template_code:
+            raise SmsRejected("no notice template configured (HOTLINE_SMS_NOTICE_TEMPLATE_CODE)")
+        params = self.signed_params(
+            phone=phone,
+            now=datetime.now(UTC),
+            nonce=str(uuid.uuid4()),
+            template_code=self.notice_template_code,
+            template_param={"content": text[:500]},
+        )
+        await self._post(phone, params)
+
+    async def _post(self, phone: str, params: dict[str, str]) -> None:
         timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 3.0))
         try:
             async with httpx.AsyncClient(timeout=timeout) as http:
@@ -112,4 +144,9 @@ class AliyunSms:
         result = answer.get("Code") if isinstance(answer, dict) else None
         if response.status_code != 200 or result != "OK":
             detail = answer.get("Message", "") if isinstance(answer, dict) else ""
-            raise SmsSendFailed(f"SendSms to {mask_phone(phone)}: {result} {detail}".strip())
+            message = f"SendSms to {mask_phone(phone)}: {result} {detail}".strip()
+            # isv.* codes are about this number or template (invalid, blacklisted, over the
+            # daily limit for it): the same send fails again. Others are the service's trouble.
+            if isinstance(result, str) and result.startswith("isv."):
+                raise SmsRejected(message)
+            raise SmsSendFailed(message)

@@ -42,3 +42,41 @@ async def test_telegram_notifier_sends_once_and_classifies_errors(db, settings, 
             raise AssertionError("flood control must be retriable")
     finally:
         fake.stop()
+
+
+async def test_sms_notifier_through_the_aliyun_client(db, settings):
+    from notify.channel_senders import SmsNotifier
+    from tests.conftest import make_settings
+    from tests.mobile.fakes import FakeAliyunSms
+
+    fake = FakeAliyunSms().start()
+    try:
+        sms = make_settings(
+            settings.data_dir,
+            sms_provider="aliyun",
+            sms_api_base=fake.base_url,
+            sms_access_key_id=fake.access_key_id,
+            sms_access_key_secret=fake.access_key_secret,
+            sms_sign_name="12345热线",
+            sms_template_code="SMS_CODE",
+            sms_notice_template_code="SMS_NOTICE",
+        )
+        await SmsNotifier(sms).send(address="13800138000", message=_message(), dedup_key="n:1")
+        assert fake.sent[-1]["TemplateCode"] == "SMS_NOTICE"
+        assert "已办结" in fake.sent[-1]["TemplateParam"]
+        fake.fail_next(200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "invalid number"})
+        try:
+            await SmsNotifier(sms).send(address="13800138001", message=_message(), dedup_key="n:2")
+        except DeliveryError as exc:
+            assert exc.permanent
+        else:
+            raise AssertionError("an invalid number must be permanent")
+        fake.fail_next(500, {"Code": "ServiceUnavailable", "Message": "busy"})
+        try:
+            await SmsNotifier(sms).send(address="13800138002", message=_message(), dedup_key="n:3")
+        except DeliveryError as exc:
+            assert not exc.permanent
+        else:
+            raise AssertionError("a busy service must be retriable")
+    finally:
+        fake.stop()
