@@ -2,10 +2,13 @@
 
 Three stages, in the order an operator thinks. Is it an emergency (tell them to call 110/119/
 120/122 now)? Is it outside 12345's 受理范围 (name the right channel)? Otherwise, what is it about
-(category) and what does the citizen want (kind)? Each stage sums weighted phrases, matched
-longest first (`intake.triage_lexicon` and the files under `intake/data/`), plus a few context
-rules that a phrase list cannot express: a fire last month is not a 119 call.
-Pure and deterministic; no I/O after import.
+(category) and what does the citizen want (kind)? Rules answer each stage by summing weighted
+phrases, matched longest first (`intake.triage_lexicon` and the files under `intake/data/`), plus
+context rules a phrase list cannot express: a fire last month is not a 119 call. A small learned
+model (`intake.triage_model`) is combined with them in `decide`: the kind is the model's most
+probable one once the rules' kind scores are added to its log-probabilities; the model may move
+an in-scope request out of scope, but never declares or cancels an emergency; and it names the
+category only when no phrase matches. Pure and deterministic; the weights are read on first use.
 
 Decisions worth knowing:
 - A gas leak happening now is 119 (消防 handles leaks and the explosion risk). A gas smell the
@@ -15,24 +18,28 @@ Decisions worth knowing:
 - When several lines fit: fire/gas 119 > crash 122 > crime 110 > rescue 119 > medical 120.
 - A 110 call from a bystander about violence is a 举报 (`report`), from a victim or a relative a
   求助 (`help`).
-- Kind depends on where a cue stands (`intake.triage_lexicon_kind`): the opening names it
-  ("请问", "建议"), a closing question or polite ask after a grievance stays a grievance, a
-  closing "怎么办" is a plea for help, and a worry ("怕跑路") is not a grievance.
-- `confidence` is a heuristic margin in [0, 1], not a probability: below about 0.5 the dialogue
-  should confirm the category with the citizen or leave it to an operator.
+- The rules' kind cues depend on where they stand (`intake.triage_lexicon_kind`): the opening
+  names it ("请问", "建议"), a closing question or polite ask after a grievance stays a
+  grievance, a closing "怎么办" is a plea for help, and a worry ("怕跑路") is not a grievance.
+- `confidence` is a heuristic in [0, 1], not a calibrated probability: below about 0.5 (always
+  when the model alone chose the category or the refusal) the dialogue should confirm with the
+  citizen or leave it to an operator.
 """
 
 from __future__ import annotations
 
+import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from intake import triage_lexicon as lex
 from intake import triage_lexicon_kind as kl
+from intake import triage_model
 from intake.taxonomy import OTHER
+from intake.triage_lexicon import Lexicon, normalize
+from intake.triage_model import Combination, Prediction
 
 IN_SCOPE = "in"
 URGENT = "urgent"
@@ -64,54 +71,6 @@ class TriageResult:
     @property
     def out_reason(self) -> str | None:
         return self.scope.partition(":")[2] if self.is_out_of_scope else None
-
-
-def normalize(text: str) -> str:
-    """NFKC (full-width to half-width) and lower case, so lexicons need one spelling."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-class Lexicon:
-    """Phrases with per-label weights, matched longest-first without overlaps.
-
-    A dict lookup per (position, length) is simpler than a regex of thousands of alternatives
-    and fast enough: a 60-character request costs a few hundred lookups.
-    """
-
-    def __init__(self, tables: Mapping[str, Mapping[str, float]]) -> None:
-        self._entries: dict[str, list[tuple[str, float]]] = {}
-        for label, phrases in tables.items():
-            for phrase, weight in phrases.items():
-                self._entries.setdefault(normalize(phrase), []).append((label, weight))
-        lengths: dict[str, set[int]] = {}
-        for phrase in self._entries:
-            lengths.setdefault(phrase[0], set()).add(len(phrase))
-        self._lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
-
-    def find(self, text: str) -> list[tuple[int, str]]:
-        """(position, phrase) of every longest match, left to right."""
-        found: list[tuple[int, str]] = []
-        i, n = 0, len(text)
-        while i < n:
-            step = 1
-            for length in self._lengths.get(text[i], ()):
-                if text[i : i + length] in self._entries:
-                    found.append((i, text[i : i + length]))
-                    step = length
-                    break
-            i += step
-        return found
-
-    def weights(self, phrase: str) -> list[tuple[str, float]]:
-        """(label, weight) of a phrase returned by `find`."""
-        return self._entries[phrase]
-
-    def score(self, text: str) -> dict[str, float]:
-        totals: dict[str, float] = {}
-        for _, phrase in self.find(text):
-            for label, weight in self._entries[phrase]:
-                totals[label] = totals.get(label, 0.0) + weight
-        return totals
 
 
 def _any(words: Iterable[str], text: str) -> bool:
@@ -229,8 +188,8 @@ def _asks_private_data(text: str) -> bool:
     )
 
 
-def _out_of_scope(text: str) -> tuple[str, float] | None:
-    """(reason, score) when the request is outside 12345's 受理范围."""
+def _out_scores(text: str) -> dict[str, float]:
+    """Evidence per 不予受理 reason; `_out_of_scope` needs OUT_OF_SCOPE_THRESHOLD of it."""
     scores = _OUT.score(text)
     if _asks_private_data(text):
         _add(scores, "privacy", lex.PRIVACY_WEIGHT)
@@ -245,15 +204,25 @@ def _out_of_scope(text: str) -> tuple[str, float] | None:
         # Reporting gambling or surrogacy to the authorities is a legitimate 举报; only the
         # citizen's own improper request is refused.
         scores.pop("public_order", None)
-    ranked = _best(scores, _OUT_RANK)
-    if not ranked or ranked[0][1] < lex.OUT_OF_SCOPE_THRESHOLD:
-        return None
-    return ranked[0]
+    return scores
+
+
+def _out_of_scope(text: str, prediction: Prediction | None, mix: Combination) -> tuple[str, float]:
+    """(reason, confidence) when the request is outside 12345's 受理范围, else ("", 0)."""
+    ranked = _best(_out_scores(text), _OUT_RANK)
+    if ranked and ranked[0][1] >= lex.OUT_OF_SCOPE_THRESHOLD:
+        return ranked[0][0], round(min(0.95, 0.4 + ranked[0][1] / 15), 2)
+    # No rule fires, but the model has seen requests like this refused: the reason is the
+    # rules' best guess if they have any, else the model's. An operator should confirm.
+    if prediction and prediction.scope["out"] - prediction.scope["in"] >= mix.out_log_odds:
+        return (ranked[0][0] if ranked else Prediction.best(prediction.reason)[0]), 0.5
+    return "", 0.0
 
 
 # ---- category ------------------------------------------------------------------------------
 
 _MIN_CATEGORY_SCORE = 2.0
+_MIN_CHARS_FOR_MODEL = 4  # past a greeting: "你好" or "在吗" is no matter to guess the category of
 
 
 def _category_scores(text: str) -> dict[str, float]:
@@ -270,9 +239,14 @@ def _category_scores(text: str) -> dict[str, float]:
     return scores
 
 
-def _pick_category(text: str) -> tuple[str, float]:
+def _pick_category(text: str, prediction: Prediction | None, mix: Combination) -> tuple[str, float]:
     ranked = _best(_category_scores(text), _CATEGORY_RANK)
     if not ranked or ranked[0][1] < _MIN_CATEGORY_SCORE:
+        # No category phrase: the model's best guess if probable enough, to be confirmed (< 0.5).
+        if prediction and len(kl.GREETING.sub("", text, count=1)) >= _MIN_CHARS_FOR_MODEL:
+            category, probability = Prediction.best(prediction.category)
+            if probability >= mix.category_min_prob:
+                return category, 0.4
         return OTHER, 0.2
     # Thin evidence (a single weak phrase) lowers confidence even without competition.
     confidence = _margin(ranked) * min(1.0, ranked[0][1] / 6.0)
@@ -281,7 +255,8 @@ def _pick_category(text: str) -> tuple[str, float]:
 
 def classify_category(text: str) -> str:
     """The 事项分类 code of a request, ignoring scope (`other` when nothing matches)."""
-    return _pick_category(_prepare(text))[0]
+    clean = _prepare(text)
+    return _pick_category(clean, *_model(clean))[0]
 
 
 # ---- kind ----------------------------------------------------------------------------------
@@ -343,21 +318,36 @@ def _kind_scores(text: str, prior: str | None, category: str | None) -> dict[str
     return scores
 
 
-def _pick_kind(text: str, category: str | None, prior: str | None = None) -> tuple[str, float]:
+def _pick_kind(
+    text: str,
+    category: str | None,
+    prior: str | None,
+    prediction: Prediction | None,
+    mix: Combination,
+) -> tuple[str, float]:
+    """The kind and a confidence: the model's log posterior plus the weighted rule scores
+    (the rules alone without a model). Confidence is the blend's softmax probability."""
     if prior is None and category is not None:
         prior = lex.DEFAULT_KIND.get(category, "consult")
         if category in kl.ENTERPRISE_PRIOR and kl.ENTERPRISE_ACTOR.search(text):
             prior = kl.ENTERPRISE_PRIOR[category]
-    ranked = _best(_kind_scores(text, prior, category), _KIND_RANK)
-    if not ranked:
-        return "consult", 0.3
-    return ranked[0][0], round(_margin(ranked), 2)
+    rules = _kind_scores(text, prior, category)
+    if prediction is None:
+        ranked = _best(rules, _KIND_RANK)
+        return (ranked[0][0], round(_margin(ranked), 2)) if ranked else ("consult", 0.3)
+    blend = {
+        kind: log_p + mix.kind_rule_weight * max(0.0, rules.get(kind, 0.0))
+        for kind, log_p in prediction.kind.items()
+    }
+    kind, top = min(blend.items(), key=lambda ks: (-ks[1], _KIND_RANK.get(ks[0], 0)))
+    return kind, round(1.0 / sum(math.exp(s - top) for s in blend.values()), 2)
 
 
 def classify_kind(text: str) -> str:
     """The 诉求类型 of a request: consult, help, complaint, report, suggestion or praise."""
     clean = _prepare(text)
-    return _pick_kind(clean, _pick_category(clean)[0])[0]
+    prediction, mix = _model(clean)
+    return _pick_kind(clean, _pick_category(clean, prediction, mix)[0], None, prediction, mix)[0]
 
 
 # ---- urgency and entry point ---------------------------------------------------------------
@@ -370,6 +360,11 @@ def _urgency(text: str, kind: str) -> str:
     return URGENT if score >= lex.URGENT_THRESHOLD else NORMAL
 
 
+def _model(text: str) -> tuple[Prediction, Combination]:
+    model = triage_model.model()
+    return model.predict(text), model.combination
+
+
 def triage(text: str) -> TriageResult:
     """Decide scope, kind, category and urgency of one request. Pure; well under 1 ms."""
     return _triage_prepared(_prepare(text))
@@ -378,6 +373,12 @@ def triage(text: str) -> TriageResult:
 # Channels retry and citizens repeat themselves: identical texts are common enough to cache.
 @lru_cache(maxsize=4096)
 def _triage_prepared(text: str) -> TriageResult:
+    return decide(text, *_model(text))
+
+
+def decide(text: str, prediction: Prediction | None, mix: Combination) -> TriageResult:
+    """Triage of prepared `text` given the model's prediction (None: the rules alone).
+    `bench/train_triage.py` calls it with out-of-fold predictions to choose `mix`."""
     emergency = _emergency(text, _KIND.score(text))
     if emergency is not None:
         number, group = emergency
@@ -385,14 +386,12 @@ def _triage_prepared(text: str) -> TriageResult:
         kind = "report" if witness else "help"
         return TriageResult(f"emergency:{number}", kind, None, URGENT, 0.9)
 
-    out = _out_of_scope(text)
-    if out is not None:
-        reason, score = out
-        kind, _ = _pick_kind(text, None, lex.OUT_OF_SCOPE_KIND[reason])
-        confidence = round(min(0.95, 0.4 + score / 15), 2)
+    reason, confidence = _out_of_scope(text, prediction, mix)
+    if reason:
+        kind, _ = _pick_kind(text, None, lex.OUT_OF_SCOPE_KIND[reason], prediction, mix)
         return TriageResult(f"out:{reason}", kind, None, NORMAL, confidence)
 
-    category, category_confidence = _pick_category(text)
-    kind, kind_confidence = _pick_kind(text, category)
+    category, category_confidence = _pick_category(text, prediction, mix)
+    kind, kind_confidence = _pick_kind(text, category, None, prediction, mix)
     confidence = round(min(category_confidence, 0.5 + kind_confidence / 2), 2)
     return TriageResult(IN_SCOPE, kind, category, _urgency(text, kind), confidence)

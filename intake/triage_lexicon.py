@@ -3,8 +3,9 @@
 The phrase lists are data files under `data/` (`triage_categories.txt`, `triage_cues.txt`), so
 they can be extended without touching code; this module loads them and holds what a phrase list
 cannot: a gap inside a phrase ("希望…增加"), a quantity ("卖二十五一桶"), a negation, and the
-tie-break orders and priors. All text is matched after NFKC normalisation and lower-casing
-(`normalize` below), so full-width punctuation appears here as ASCII.
+tie-break orders and priors; and `Lexicon`, the longest-match phrase matcher. All text is
+matched after NFKC normalisation and lower-casing (`normalize` below), so full-width punctuation
+appears here as ASCII.
 """
 
 from __future__ import annotations
@@ -222,10 +223,10 @@ OUT_OF_SCOPE_KIND: dict[str, str] = {
 # Phrases that contain an emergency cue without meaning it: a stove that will not light
 # (打不着火), the fire service itself, a phone call (打我电话), "until now" (到现在), which is
 # not "now", a repair crew (抢修), an empty gas meter (表没气), "secretly" or tax evasion
-# (在偷偷倒垃圾, 在偷税 contain 在偷).
+# (在偷偷倒垃圾, 在偷税, 在偷逃税款 contain 在偷).
 EMERGENCY_FALSE_FRIENDS = re.compile(
     r"打不着火|点不着火|不着火|打不着|着火点|防火|灭火器|消防|火灾隐患|起火原因|打我电话|打我手机"
-    r"|到现在|至今|抢修|抢险|(?:表|罐|瓶|燃气|煤气|天然气|液化气)里?没气|偷偷|偷税|偷漏税|偷排"
+    r"|到现在|至今|抢修|抢险|(?:表|罐|瓶|燃气|煤气|天然气|液化气)里?没气|偷偷|偷税|偷漏税|偷逃|偷排"
     r"|偷工减料"
 )
 # "拿着刀", "举着砖头", "拿着啤酒瓶".

@@ -3,9 +3,12 @@ department, and accuracy on the shared corpus and on the held-out set written fo
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import math
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,7 +20,8 @@ from intake.taxonomy import (
     OUT_OF_SCOPE_REASONS,
     parent_of,
 )
-from intake.triage import TriageResult, classify_category, classify_kind, triage
+from intake.triage import TriageResult, _prepare, classify_category, classify_kind, decide, triage
+from intake.triage_model import MODEL_PATH, features, model, predict
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared/corpus/requests.jsonl"
@@ -31,10 +35,16 @@ CORPUS_FLOOR = {"scope": 0.98, "kind": 0.95, "category": 0.97}
 HELDOUT_FLOOR = {"scope": 0.95, "kind": 0.85, "category": 0.90}
 # Blind sets written before the lexicons were read (history in bench/triage.py): E was then tuned
 # on, F scored once. Floors are the measured figures less about 3 points, so that a regression
-# fails; F's kind floor is far below the 85% goal because that is what unseen text scores.
+# fails. E and F (and the held-out file) are now also training data of the learned model
+# (bench/train_triage.py): their figures rose to training-set figures that say nothing about
+# unseen text, so their floors stay where the rules alone put them (comments: the rules alone).
+# G was written before the model was trained, never trained or tuned on, and scored once; its
+# comment gives the rules alone and the rules with the model, after the one disclosed bug fix.
 BLIND_FLOOR = {
     "triage_blind_e.jsonl": {"scope": 0.97, "kind": 0.93, "category": 0.95},  # 100 / 96.6 / 98.0
     "triage_blind_f.jsonl": {"scope": 0.91, "kind": 0.70, "category": 0.85},  # 94.7 / 73.4 / 88.8
+    # 93.1 / 78.9 / 87.8 alone, 94.8 / 89.2 / 88.8 with the model
+    "triage_blind_g.jsonl": {"scope": 0.91, "kind": 0.86, "category": 0.85},
 }
 
 
@@ -271,6 +281,56 @@ def test_finer_codes_fall_back_to_their_parent() -> None:
     assert parent_of("urban.road.manhole") == "urban.road"
     assert parent_of("education") == "education"
     assert parent_of("nonsense.code") is None
+
+
+# ---- learned model -----------------------------------------------------------------------------
+
+
+def test_model_file_is_small_and_never_trained_on_blind_g() -> None:
+    assert MODEL_PATH.stat().st_size < 1_500_000
+    spec = importlib.util.spec_from_file_location("train_triage", REPO / "bench/train_triage.py")
+    assert spec is not None and spec.loader is not None
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+    assert all("blind_g" not in str(path) for _, path in trainer.TRAINING)
+
+
+def test_model_gives_a_distribution_per_head() -> None:
+    prediction = predict(_prepare("楼下烧烤店的油烟太大了，熏得窗户都不敢开"))
+    for head in (prediction.kind, prediction.scope, prediction.reason, prediction.category):
+        assert sum(math.exp(p) for p in head.values()) == pytest.approx(1.0)
+    assert set(prediction.kind) == set(KINDS)
+    assert set(prediction.category) == set(CATEGORIES)
+    assert set(prediction.scope) == {"in", "emergency", "out"}
+    assert set(prediction.reason) == set(OUT_OF_SCOPE_REASONS)
+    assert features("a1,b") == {"a", "<a", "a0", "0>", "<a0", "a0>", "0", "b", "<b", "b>", "<b>"}
+
+
+def test_rules_alone_and_with_the_model_agree_on_clear_cases() -> None:
+    mix = model().combination
+    for text, expected in [
+        ("请问公积金提取需要什么材料？", ("in", "consult", "housing.fund")),
+        ("建议在我们小区门口增设一个公交站", ("in", "suggestion", "transport.transit")),
+        ("路口两辆车刚撞上，有个骑车的人受伤躺在地上", ("emergency:122", "help", None)),
+    ]:
+        for prediction in (None, predict(_prepare(text))):
+            got = decide(_prepare(text), prediction, mix)
+            assert (got.scope, got.kind, got.category) == expected, (text, prediction)
+
+
+def test_the_model_may_refuse_but_never_declares_an_emergency() -> None:
+    text = _prepare("楼道里堆满了纸箱，消防通道都堵住了")
+    real = predict(text)
+
+    def sure_of(group: str) -> SimpleNamespace:
+        scope = {g: math.log(0.98 if g == group else 0.01) for g in ("in", "emergency", "out")}
+        reason = {r: math.log(0.9 if r == "petition" else 0.0125) for r in OUT_OF_SCOPE_REASONS}
+        return SimpleNamespace(kind=real.kind, scope=scope, reason=reason, category=real.category)
+
+    mix = model().combination
+    assert decide(text, sure_of("emergency"), mix).scope == "in"  # type: ignore[arg-type]
+    assert decide(text, sure_of("out"), mix).scope == "out:petition"  # type: ignore[arg-type]
+    assert decide(text, sure_of("in"), mix).scope == "in"  # type: ignore[arg-type]
 
 
 # ---- speed -------------------------------------------------------------------------------------
