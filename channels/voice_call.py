@@ -24,9 +24,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from channels import voice_phone, voice_survey
+from channels.jobs import CeleryJobs
 from channels.voice_models import CallRecording
 from channels.voice_sign import BadSignature, verify
-from channels.wechat_oa.jobs import CeleryJobs
 from hotline.settings import Settings
 from intake import staff as staff_service
 from intake.config import intake_config

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from channels import voice_intake, voice_phone, voice_survey, voice_sweep
-from channels.wechat_oa.jobs import CeleryJobs
+from channels.jobs import CeleryJobs
 from hotline.celery_app import hotline_task
 from hotline.settings import get_settings
 from intake.config import intake_config

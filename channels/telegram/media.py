@@ -13,9 +13,9 @@ from datetime import datetime
 from aiogram import Bot
 
 from channels import media as media_store
+from channels.jobs import Jobs
 from channels.telegram.client import download
 from channels.telegram.errors import PermanentTelegramError
-from channels.telegram.jobs import Jobs
 from channels.telegram.models import FAILED, PENDING, TelegramMedia
 from hotline.settings import Settings
 from intake.messages import Media

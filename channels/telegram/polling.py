@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 
 from aiogram import Bot
 
+from channels.jobs import CeleryJobs, Jobs
 from channels.telegram import store
 from channels.telegram.admin import publish_commands
 from channels.telegram.client import call, open_bot
 from channels.telegram.config import ALLOWED_UPDATES, TelegramConfig, telegram_config
 from channels.telegram.errors import RetriableTelegramError
-from channels.telegram.jobs import CeleryJobs, Jobs
 from hotline.db import close_db, init_db
 from hotline.settings import Settings
 

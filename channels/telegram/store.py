@@ -14,7 +14,7 @@ from typing import Any
 from kombu.exceptions import KombuError
 from tortoise.exceptions import IntegrityError
 
-from channels.telegram.jobs import Jobs
+from channels.jobs import Jobs
 from channels.telegram.models import PENDING, TelegramUpdate
 
 logger = logging.getLogger(__name__)

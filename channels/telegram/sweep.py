@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
+from channels.jobs import Jobs
 from channels.telegram import store
 from channels.telegram.config import TelegramConfig
-from channels.telegram.jobs import Jobs
 from channels.telegram.models import PENDING, TelegramMedia, TelegramUpdate
 
 BATCH = 500

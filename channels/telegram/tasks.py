@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from channels.jobs import CeleryJobs
 from channels.telegram.config import NotConfigured, has_token, telegram_config
-from channels.telegram.jobs import CeleryJobs
 from channels.telegram.sweep import sweep as sweep_now
 from hotline.celery_app import hotline_task
 from hotline.settings import get_settings

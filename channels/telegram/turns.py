@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from aiogram.types import User
 
+from channels.jobs import Jobs
 from channels.telegram import CHANNEL, chats
-from channels.telegram.jobs import Jobs
 from hotline.settings import Settings
 from intake.catalogue import DEFAULT_LANGUAGE, catalogue_language, text
 from intake.config import IntakeConfig

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
+from channels.jobs import CeleryJobs, Jobs
 from channels.telegram import store
 from channels.telegram.config import TelegramConfig, telegram_config
-from channels.telegram.jobs import CeleryJobs, Jobs
 from hotline.settings import Settings
 
 router = APIRouter(prefix="/channels", tags=["channels"])

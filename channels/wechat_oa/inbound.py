@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from channels.jobs import Jobs
 from channels.models import WechatMedia
 from channels.wechat_oa import outbound, users
 from channels.wechat_oa.config import WechatConfig
-from channels.wechat_oa.jobs import Jobs
 from channels.wechat_oa.menu import MENU_COMMANDS
 from channels.wechat_oa.pushes import (
     ClickEvent,

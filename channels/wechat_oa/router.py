@@ -15,10 +15,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from channels.jobs import CeleryJobs, Jobs
 from channels.wechat_oa import render
 from channels.wechat_oa.config import WechatConfig, wechat_config
 from channels.wechat_oa.inbound import Inbound, handle
-from channels.wechat_oa.jobs import CeleryJobs, Jobs
 from channels.wechat_oa.parser import MalformedPush, parse_push
 from channels.wechat_oa.verify import Rejected, check_url, open_push, seal
 from hotline.settings import Settings

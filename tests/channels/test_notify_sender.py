@@ -12,8 +12,12 @@ from notify.senders import DeliveryError, OutboundMessage
 
 
 def _message(purpose: str) -> OutboundMessage:
-    return OutboundMessage(text=f"【12345】{purpose}", link="https://h/t/x", purpose=purpose,
-                           ticket_number="FZ20261127000001")
+    return OutboundMessage(
+        text=f"【12345】{purpose}",
+        link="https://h/t/x",
+        purpose=purpose,
+        ticket_number="FZ20261127000001",
+    )
 
 
 async def test_inside_the_window_a_customer_service_message(wx_db, wx_settings, fake_wechat):
@@ -42,7 +46,8 @@ async def test_unsubscribed_is_permanent(wx_db, wx_settings, fake_wechat):
     await users.subscribe(openid="oCitizen3", at=datetime.now(UTC))
     await users.unsubscribe(openid="oCitizen3", at=datetime.now(UTC))
     with pytest.raises(DeliveryError) as failure:
-        await WechatNotifier(wx_settings).send(address="oCitizen3", message=_message("closed"),
-                                               dedup_key="n:4")
+        await WechatNotifier(wx_settings).send(
+            address="oCitizen3", message=_message("closed"), dedup_key="n:4"
+        )
     assert failure.value.permanent
     assert fake_wechat.sent == [] and fake_wechat.templates == []

@@ -19,11 +19,11 @@ from kombu import Connection, Queue
 from tortoise import Tortoise
 
 from api.app import create_app
+from channels.jobs import CeleryJobs
 from channels.telegram import inbound, media
 from channels.telegram.client import open_bot
 from channels.telegram.config import telegram_config
 from channels.telegram.errors import TelegramError
-from channels.telegram.jobs import CeleryJobs
 from channels.telegram.sweep import sweep
 from channels.telegram.turns import Deps
 from hotline.celery_app import celery_config

@@ -1,6 +1,6 @@
-"""Handing work to the Celery worker from the webhook, by task name.
+"""Handing work to the Celery worker from a channel's webhook, by task name (every channel).
 
-The webhook imports no task module (which would pull the worker's wiring into every request):
+A webhook imports no task module (which would pull the worker's wiring into every request):
 it publishes by name to the broker of the settings it was given. That also keeps tests, whose
 data directory (and so embedded broker) changes per test, on the right broker.
 """
