@@ -48,3 +48,14 @@ class CeleryJobs:
     async def enqueue(self, task: str, **kwargs: Any) -> None:
         # A broker write is short but blocking: keep it off the event loop.
         await asyncio.to_thread(self._publish, task, kwargs)
+
+
+_publishers: dict[int, tuple[Settings, CeleryJobs]] = {}
+
+
+def jobs_for_settings(settings: Settings) -> CeleryJobs:
+    """One publisher per settings object (a webhook's app), shared by every channel router."""
+    cached = _publishers.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        cached = _publishers[id(settings)] = (settings, CeleryJobs(settings))
+    return cached[1]

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from channels.jobs import CeleryJobs, Jobs
+from channels.jobs import Jobs, jobs_for_settings
 from channels.telegram import store
 from channels.telegram.config import TelegramConfig, telegram_config
 from hotline.settings import Settings
@@ -22,7 +22,6 @@ from hotline.settings import Settings
 router = APIRouter(prefix="/channels", tags=["channels"])
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-_jobs: dict[int, tuple[Settings, Jobs]] = {}
 
 
 def _settings(request: Request) -> Settings:
@@ -38,10 +37,7 @@ def _config(settings: Annotated[Settings, Depends(_settings)]) -> TelegramConfig
 
 
 def jobs_for(settings: Annotated[Settings, Depends(_settings)]) -> Jobs:
-    cached = _jobs.get(id(settings))
-    if cached is None or cached[0] is not settings:
-        cached = _jobs[id(settings)] = (settings, CeleryJobs(settings))
-    return cached[1]
+    return jobs_for_settings(settings)
 
 
 def verify_secret(request: Request, config: TelegramConfig) -> None:

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from channels.jobs import CeleryJobs, Jobs
+from channels.jobs import Jobs, jobs_for_settings
 from channels.wechat_oa import render
 from channels.wechat_oa.config import WechatConfig, wechat_config
 from channels.wechat_oa.inbound import Inbound, handle
@@ -25,8 +25,6 @@ from hotline.settings import Settings
 from intake.config import intake_config
 
 router = APIRouter(prefix="/channels", tags=["channels"])
-
-_jobs: dict[int, tuple[Settings, Jobs]] = {}
 
 
 def _settings(request: Request) -> Settings:
@@ -42,10 +40,7 @@ def _config(settings: Annotated[Settings, Depends(_settings)]) -> WechatConfig:
 
 
 def jobs_for(settings: Annotated[Settings, Depends(_settings)]) -> Jobs:
-    cached = _jobs.get(id(settings))
-    if cached is None or cached[0] is not settings:
-        cached = _jobs[id(settings)] = (settings, CeleryJobs(settings))
-    return cached[1]
+    return jobs_for_settings(settings)
 
 
 def clock() -> Callable[[], datetime]:
