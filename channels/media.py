@@ -8,11 +8,8 @@ kept, identified by their first bytes rather than by what the sender claims.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from hotline.settings import Settings
-from intake.storage import check_key, storage_for
+from intake.storage import storage_for
 
 MAX_BYTES = {"image": 10 * 1024 * 1024, "audio": 2 * 1024 * 1024}
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -63,20 +60,3 @@ async def keep(settings: Settings, *, ref: str, kind: str, data: bytes) -> tuple
 async def load(settings: Settings, *, ref: str, storage: str) -> bytes:
     """The bytes kept under ``ref`` in the backend they were written to."""
     return await storage_for(settings, storage).get(key=ref)
-
-
-# The first, local-only interface, still used by the Telegram channel (``keep`` also does S3).
-def path_of(settings: Settings, ref: str) -> Path:
-    """Where ``ref`` lives in the local media folder."""
-    return settings.data_dir / "media" / check_key(ref)
-
-
-def store(settings: Settings, *, ref: str, kind: str, data: bytes) -> str:
-    """Check and write ``data`` under ``ref`` in the local media folder; its MIME type."""
-    mime = check(kind=kind, data=data)
-    target = path_of(settings, ref)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    partial.write_bytes(data)
-    os.replace(partial, target)  # readers never see half a file
-    return mime

@@ -18,6 +18,7 @@ import logging
 
 from tortoise.exceptions import IntegrityError
 
+from channels.jobs import Jobs
 from channels.voice_models import VoiceTranscript
 from hotline.settings import Settings
 from intake.catalogue import text
@@ -108,6 +109,20 @@ async def continue_conversation(
     """
     row = await transcribe(transcript_id=transcript_id, settings=settings)
     return await receive(message_of(row), config=config)
+
+
+async def continue_and_hand_back(
+    *, transcript_id: int, settings: Settings, config: IntakeConfig, jobs: Jobs
+) -> VoiceTranscript:
+    """The ``voice.transcribe_message`` task: continue the conversation with the words, then
+    queue the channel's reply task (with channel, sender, external_id) to send the replies."""
+    await continue_conversation(transcript_id=transcript_id, settings=settings, config=config)
+    row = await transcribe(transcript_id=transcript_id, settings=settings)
+    if row.reply_task:
+        await jobs.enqueue(
+            row.reply_task, channel=row.channel, sender=row.sender, external_id=row.external_id
+        )
+    return row
 
 
 async def transcribe_ticket_uploads(*, settings: Settings, limit: int = 20) -> int:

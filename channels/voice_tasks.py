@@ -19,14 +19,12 @@ async def transcribe_message(transcript_id: int) -> None:
     """Transcribe a citizen's voice message and continue their conversation with the words;
     then enqueue the channel's reply task (with channel, sender, external_id)."""
     settings = get_settings()
-    await voice_intake.continue_conversation(
-        transcript_id=transcript_id, settings=settings, config=intake_config(settings)
+    await voice_intake.continue_and_hand_back(
+        transcript_id=transcript_id,
+        settings=settings,
+        config=intake_config(settings),
+        jobs=CeleryJobs(settings),
     )
-    row = await voice_intake.transcribe(transcript_id=transcript_id, settings=settings)
-    if row.reply_task:
-        await CeleryJobs(settings).enqueue(
-            row.reply_task, channel=row.channel, sender=row.sender, external_id=row.external_id
-        )
 
 
 @hotline_task("voice.transcribe_call")

@@ -29,6 +29,12 @@ async def set_region(*, chat_id: int, region_code: str) -> None:
     await TelegramChat.filter(chat_id=chat_id).update(region_code=region_code)
 
 
+async def region_of(*, chat_id: int) -> str:
+    """The chat's region from a deep link ('' when none): the region hint of its requests."""
+    chat = await TelegramChat.get_or_none(chat_id=chat_id)
+    return chat.region_code if chat else ""
+
+
 async def set_blocked(*, chat_id: int, blocked: bool) -> None:
     """From my_chat_member (the user blocked or restarted the bot) or a 403 on sending."""
     updated = await TelegramChat.filter(chat_id=chat_id).update(blocked=blocked)

@@ -2,7 +2,8 @@
 
 The storage key (``ref``) is chosen at once, so the conversation and the ticket carry the
 attachment while its bytes are still being fetched by getFile (``fetch``); a photo that cannot
-be fetched stays named on the ticket and staff see it as missing.
+be fetched stays named on the ticket and staff see it as missing. The bytes go to the
+configured media storage (``intake.storage``: local folder or S3), whose name the row keeps.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from aiogram import Bot
 
 from channels import media as media_store
 from channels.jobs import Jobs
+from channels.telegram import voice
 from channels.telegram.client import download
 from channels.telegram.errors import PermanentTelegramError
 from channels.telegram.models import FAILED, PENDING, TelegramMedia
@@ -57,8 +59,18 @@ async def register(
     return Media(kind=row.kind, ref=row.ref, mime_type=row.content_type)
 
 
-async def fetch(*, media_row_id: int, bot: Bot, settings: Settings) -> TelegramMedia:
-    """Download into media storage; retriable errors propagate, permanent ones mark it failed."""
+async def fetch(*, media_row_id: int, bot: Bot, settings: Settings, jobs: Jobs) -> TelegramMedia:
+    """Download into media storage, then hand a voice note on to speech recognition.
+
+    Retriable errors (Bot API, storage) propagate; permanent ones mark the row failed. A run
+    after a crash finds the row done and still makes sure the voice note is handed on.
+    """
+    row = await _download(media_row_id=media_row_id, bot=bot, settings=settings)
+    await voice.transcribe_when_fetched(row, jobs=jobs)
+    return row
+
+
+async def _download(*, media_row_id: int, bot: Bot, settings: Settings) -> TelegramMedia:
     row = await TelegramMedia.get_or_none(id=media_row_id)
     if row is None:
         raise MediaGone(media_row_id)
@@ -66,10 +78,12 @@ async def fetch(*, media_row_id: int, bot: Bot, settings: Settings) -> TelegramM
         return row
     try:
         data = await download(bot, file_id=row.file_id, limit=media_store.MAX_BYTES[row.kind])
-        row.content_type = media_store.store(settings, ref=row.ref, kind=row.kind, data=data)
+        row.content_type, row.storage = await media_store.keep(
+            settings, ref=row.ref, kind=row.kind, data=data
+        )
         row.size, row.status = len(data), "stored"
     except (PermanentTelegramError, media_store.MediaRejected) as exc:
         logger.warning("telegram media of update %s not stored: %s", row.update_id, exc)
         row.status, row.error = FAILED, str(exc)[:255]
-    await row.save(update_fields=["status", "content_type", "size", "error"])
+    await row.save(update_fields=["status", "content_type", "storage", "size", "error"])
     return row

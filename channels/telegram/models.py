@@ -67,6 +67,9 @@ class TelegramMedia(Model):
     file_id = fields.CharField(max_length=255)
     kind = fields.CharField(max_length=16)  # image | audio
     ref = fields.CharField(max_length=255)
+    # The media storage backend it was written to (intake.storage), as uploads record it, so
+    # a file kept before a switch of HOTLINE_MEDIA_STORAGE is still found.
+    storage = fields.CharField(max_length=8, default="local")
     # pending, stored, failed
     status = fields.CharField(max_length=16, default=PENDING, db_index=True)
     content_type = fields.CharField(max_length=64, default="")

@@ -17,6 +17,7 @@ from channels.telegram.sweep import sweep as sweep_now
 from hotline.celery_app import hotline_task
 from hotline.settings import get_settings
 from intake.config import intake_config
+from intake.storage import StorageError
 
 
 @hotline_task("telegram.process_update", max_retries=8)
@@ -41,18 +42,41 @@ async def process_update(update_row_id: int) -> str:
 
 @hotline_task("telegram.fetch_media", max_retries=8)
 async def fetch_media(media_row_id: int) -> str:
-    """Download a photo or voice note a citizen sent."""
+    """Download a photo or voice note a citizen sent (a voice note then goes to ASR)."""
     from channels.telegram import media
+    from channels.telegram.client import open_bot
+    from channels.telegram.errors import DEFAULT_RETRY_SECONDS, RetriableTelegramError
+
+    settings = get_settings()
+    async with open_bot(telegram_config(settings)) as bot:
+        try:
+            row = await media.fetch(
+                media_row_id=media_row_id, bot=bot, settings=settings, jobs=CeleryJobs(settings)
+            )
+        except RetriableTelegramError as exc:
+            raise fetch_media.retry(countdown=exc.retry_after, exc=exc) from exc
+        except StorageError as exc:  # S3 unreachable or refusing: the download is kept for later
+            raise fetch_media.retry(countdown=DEFAULT_RETRY_SECONDS, exc=exc) from exc
+    return row.status
+
+
+@hotline_task("telegram.reply_voice", max_retries=8)
+async def reply_voice(channel: str, sender: str, external_id: str) -> int:
+    """Send the replies of a transcribed voice note (queued by ``voice.transcribe_message``
+    with the recording's channel, sender and dedup key); returns how many."""
+    from channels.telegram import voice
     from channels.telegram.client import open_bot
     from channels.telegram.errors import RetriableTelegramError
 
     settings = get_settings()
     async with open_bot(telegram_config(settings)) as bot:
         try:
-            row = await media.fetch(media_row_id=media_row_id, bot=bot, settings=settings)
+            replies = await voice.send_transcribed_turn(
+                external_id=external_id, bot=bot, intake=intake_config(settings)
+            )
         except RetriableTelegramError as exc:
-            raise fetch_media.retry(countdown=exc.retry_after, exc=exc) from exc
-    return row.status
+            raise reply_voice.retry(countdown=exc.retry_after, exc=exc) from exc
+    return len(replies)
 
 
 @hotline_task("telegram.sweep", max_retries=0)

@@ -1,25 +1,100 @@
-"""HOOK for the voice package: what a voice note (OGG/Opus) does on Telegram.
+"""Voice notes (OGG/Opus) on Telegram: transcribed by the voice package, then a turn of the
+citizen's conversation, as on WeChat.
 
-The voice package has no transcription yet. Today the recording is stored (``media.register``
-queued its download) and the citizen is asked, politely and from the catalogue, to type instead.
+Three steps, each in the worker and each safe to run twice:
 
-When ``voice/`` offers transcription (``voice.asr.transcriber_for(settings)``, whose
-``async transcribe(audio, *, audio_format)`` is taking shape there), ``on_voice_note`` should
-instead answer that the recording is being recognised and enqueue a task (here in
-``channels/telegram``, not in ``voice/``) that waits for the stored audio, transcribes it and
-feeds the words to ``intake.receive`` as ``IntakeMessage(text=words, media=(audio,),
-external_id=f"voice:{update_id}")``, sending the replies with ``TelegramSender`` under the key
-``f"voice:{update_id}"``, as ``channels/wechat_oa/background.transcribe_voice`` does for WeChat.
+1. ``on_voice_note`` (the update's handler): the recording was registered for download
+   (``media.register``); the citizen hears at once that it is being recognised.
+2. ``transcribe_when_fetched`` (after ``media.fetch``): the recording, stored or not, is handed
+   to the shared voice pipeline (``channels.voice_intake``) under ``voice:<update_id>``, and
+   ``voice.transcribe_message`` is queued. Only now, so the transcription never looks for
+   audio still being downloaded (``voice.sweep`` re-queues a pending transcription, and would
+   otherwise find nothing to hear while Telegram is slow).
+3. ``send_transcribed_turn`` (``telegram.reply_voice``, queued by that task once ``receive``
+   took the words): the turn's replies go to the chat under the same key, each sent once; a
+   recording nobody could make out asks the citizen to type instead.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
+from aiogram import Bot
 from aiogram.types import User
 
-from channels.telegram.turns import Deps, says
-from intake.messages import Media, Reply
+from channels import voice_intake
+from channels.jobs import Jobs
+from channels.telegram import CHANNEL, chats
+from channels.telegram.errors import PermanentTelegramError
+from channels.telegram.models import PENDING, TelegramMedia
+from channels.telegram.outbound import TelegramSender
+from channels.telegram.turns import language_code, says
+from channels.voice_models import VoiceTranscript
+from intake.catalogue import catalogue_language, text
+from intake.config import IntakeConfig
+from intake.messages import Reply
+from intake.receive import receive
+
+logger = logging.getLogger(__name__)
+
+REPLY_TASK = "telegram.reply_voice"
+TRANSCRIBE_TASK = "voice.transcribe_message"
 
 
-async def on_voice_note(*, audio: Media, user: User | None, deps: Deps) -> list[Reply]:
-    """The replies to a voice note whose recording ``audio`` is being stored."""
-    return [says(user, "telegram.voice_unsupported")]
+def external_id_of(update_id: int) -> str:
+    """The voice turn's dedup key in intake, and the key of its replies on Telegram."""
+    return f"voice:{update_id}"
+
+
+async def on_voice_note(*, chat_id: int, user: User | None, at: datetime) -> list[Reply]:
+    """The immediate answer to a voice note whose recording is being fetched."""
+    # The later replies are sent when nobody's message is at hand: they read the chat's
+    # language from here, so the first contact by voice must record it.
+    await chats.touch(chat_id=chat_id, language_code=language_code(user), at=at)
+    return [says(user, "telegram.voice_received")]
+
+
+async def transcribe_when_fetched(row: TelegramMedia, *, jobs: Jobs) -> None:
+    """Hand a fetched voice note (or one that could not be fetched) to speech recognition."""
+    if row.kind != "audio" or row.status == PENDING:
+        return
+    transcript = await voice_intake.register_recording(
+        channel=CHANNEL,
+        sender=str(row.chat_id),
+        external_id=external_id_of(row.update_id),
+        ref=row.ref,
+        storage=row.storage,
+        region_hint=await chats.region_of(chat_id=row.chat_id),
+        reply_task=REPLY_TASK,
+    )
+    # A finished transcription already queued its reply; a pending one is queued again
+    # (harmless: transcription and receive are idempotent) in case the last try was lost.
+    if transcript.status == "pending":
+        await jobs.enqueue(TRANSCRIBE_TASK, transcript_id=transcript.id)
+
+
+def heard_nothing(row: VoiceTranscript) -> bool:
+    """Refused audio, a missing recording, no engine, or silence: no words to go on."""
+    return row.status != "done" or not (row.transcript or "").strip()
+
+
+async def send_transcribed_turn(*, external_id: str, bot: Bot, intake: IntakeConfig) -> list[Reply]:
+    """Send the replies of a transcribed voice note; returns what the citizen was sent."""
+    row = await VoiceTranscript.get(channel=CHANNEL, external_id=external_id)
+    chat_id = int(row.sender)
+    # A repeat of the turn: the replies intake stored when the words went through it.
+    result = await receive(voice_intake.message_of(row), config=intake)
+    replies = result.replies
+    if heard_nothing(row) and replies:
+        # The dialogue got the recording without words and only re-asked its question; say
+        # why, and how to go on, in the chat's own language. (No replies: an operator has
+        # the conversation, and the bot keeps quiet.)
+        language = catalogue_language(await chats.language_of(chat_id=chat_id))
+        replies = [Reply(text("telegram.voice_failed", language=language))]
+    try:
+        await TelegramSender(bot).send_replies(chat_id=chat_id, replies=replies, key=external_id)
+    except PermanentTelegramError as exc:
+        # Recorded on the delivery row (blocked, chat gone): the turn itself is committed.
+        logger.warning("telegram voice %s: replies not delivered: %s", external_id, exc)
+    return replies

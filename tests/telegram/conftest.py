@@ -19,8 +19,9 @@ from kombu import Connection, Queue
 from tortoise import Tortoise
 
 from api.app import create_app
+from channels import voice_intake
 from channels.jobs import CeleryJobs
-from channels.telegram import inbound, media
+from channels.telegram import inbound, media, voice
 from channels.telegram.client import open_bot
 from channels.telegram.config import telegram_config
 from channels.telegram.errors import TelegramError
@@ -33,7 +34,13 @@ from tests.conftest import POSTGRES_URL, make_settings
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.telegram.tg import SECRET
 
-TELEGRAM_TABLES = ("telegram_update", "telegram_chat", "telegram_media", "telegram_delivery")
+TELEGRAM_TABLES = (
+    "telegram_update",
+    "telegram_chat",
+    "telegram_media",
+    "telegram_delivery",
+    "voice_transcript",  # voice notes go through the shared voice pipeline
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -141,8 +148,8 @@ JobRunner = Callable[[], Awaitable[list[str]]]
 @pytest.fixture
 def run_jobs(tg_settings: Settings) -> JobRunner:
     """Run every job queued on the broker, in-process, with the worker's dependencies (the
-    bodies of ``channels.telegram.tasks``); returns the task names in the order run. A
-    retriable failure is re-queued, as the task's retry would."""
+    bodies of ``channels.telegram.tasks`` and ``voice.transcribe_message``); returns the task
+    names in the order run. A retriable failure is re-queued, as the task's retry would."""
 
     async def run() -> list[str]:
         ran: list[str] = []
@@ -158,7 +165,17 @@ def run_jobs(tg_settings: Settings) -> JobRunner:
                                 bot=bot, deps=deps, max_attempts=config.max_attempts, **kwargs
                             )
                         elif name == "telegram.fetch_media":
-                            await media.fetch(bot=bot, settings=tg_settings, **kwargs)
+                            await media.fetch(
+                                bot=bot, settings=tg_settings, jobs=deps.jobs, **kwargs
+                            )
+                        elif name == "voice.transcribe_message":
+                            await voice_intake.continue_and_hand_back(
+                                settings=tg_settings, config=deps.intake, jobs=deps.jobs, **kwargs
+                            )
+                        elif name == "telegram.reply_voice":
+                            await voice.send_transcribed_turn(
+                                external_id=kwargs["external_id"], bot=bot, intake=deps.intake
+                            )
                         elif name == "telegram.sweep":
                             await sweep(config=config, jobs=deps.jobs, now=datetime.now(UTC))
                         else:

@@ -88,7 +88,7 @@ async def place(message: Message, deps: Deps, update_id: int) -> Answer:
 @router.message(F.voice)
 async def voice_note(message: Message, deps: Deps, update_id: int) -> Answer:
     assert message.voice is not None  # by the filter
-    audio = await media.register(
+    await media.register(
         update_id=update_id,
         chat_id=message.chat.id,
         file_id=message.voice.file_id,
@@ -97,7 +97,11 @@ async def voice_note(message: Message, deps: Deps, update_id: int) -> Answer:
         jobs=deps.jobs,
         now=datetime.now(UTC),
     )
-    replies = await voice.on_voice_note(audio=audio, user=message.from_user, deps=deps)
+    # No turn yet: the words come from the worker once the recording is fetched and
+    # transcribed (``voice.transcribe_when_fetched``), with the recording attached.
+    replies = await voice.on_voice_note(
+        chat_id=message.chat.id, user=message.from_user, at=message.date
+    )
     return Answer(message.chat.id, replies)
 
 
