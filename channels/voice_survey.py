@@ -23,7 +23,7 @@ from hotline.settings import Settings
 from intake.errors import HotlineError, IllegalTransition, NotFound
 from intake.pii import mask_phone
 from intake.storage import storage_for
-from voice import answers
+from intake.survey_answers import SurveyAnswer, parse_keypad, parse_spoken
 from voice.asr import limits_of, transcribe_audio
 from voice.audio import MIME_TYPES, check_size, sniff
 from voice.errors import AudioRejected, EngineUnavailable
@@ -86,6 +86,17 @@ async def claim_pending(*, now: datetime, limit: int = 20) -> list[CallTask]:
     return due
 
 
+def _stored(answer: SurveyAnswer, source: str) -> dict[str, object]:
+    """What the task keeps of a parsed answer; ``source`` is dtmf or speech, ``comment`` what
+    was said beyond the answer itself ("没解决，路灯还是不亮")."""
+    return {
+        "resolved": answer.resolved,
+        "satisfaction": answer.satisfaction,
+        "source": source,
+        "comment": answer.comment,
+    }
+
+
 def phone_of(row: CallTask, *, secret_key: str) -> str:
     return crypto.decrypt(row.phone_encrypted, secret_key=secret_key)
 
@@ -126,7 +137,7 @@ async def record_result(
         await row.save(update_fields=["recording_ref", "digits", "status", "updated_at"])
         return row, True
     row.digits, row.status = digits[:16], "parsed"
-    row.answer = answers.from_digits(digits).to_dict()
+    row.answer = _stored(parse_keypad(digits), "dtmf")
     await row.save(update_fields=["digits", "status", "answer", "updated_at"])
     return row, False
 
@@ -143,12 +154,14 @@ async def transcribe_answer(*, task_id: int, settings: Settings) -> CallTask:
         heard = await asyncio.to_thread(transcribe_audio, audio, settings=settings)
     except (AudioRejected, EngineUnavailable) as exc:
         row.error = str(exc)[:255]
-        parsed = answers.from_digits(row.digits)
+        answer = _stored(parse_keypad(row.digits), "dtmf")
     else:
         row.transcript, row.confidence = heard.text, heard.confidence
-        parsed = answers.from_speech(heard.text)
-        if not parsed.understood and row.digits:
-            parsed = answers.from_digits(row.digits)
-    row.answer, row.status = parsed.to_dict(), "parsed"
+        spoken = parse_spoken(heard.text)
+        keyed = parse_keypad(row.digits)
+        # Words first; keys pressed during the same call stand when the words were not heard.
+        use_keys = not spoken.understood and keyed.understood
+        answer = _stored(keyed, "dtmf") if use_keys else _stored(spoken, "speech")
+    row.answer, row.status = answer, "parsed"
     await row.save()
     return row

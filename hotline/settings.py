@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -92,6 +92,26 @@ class Settings(BaseSettings):
     miniprogram_app_secret: str = ""
     miniprogram_api_base: str = "https://api.weixin.qq.com"
     miniprogram_api_timeout_seconds: float = 5.0
+    # Subscribe-message templates, one per notification; empty: that one is not sent this way.
+    miniprogram_template_accepted: str = ""
+    miniprogram_template_dispatched: str = ""
+    miniprogram_template_replied: str = ""
+    miniprogram_template_extended: str = ""
+    miniprogram_template_closed: str = ""
+    miniprogram_template_survey: str = Field(
+        default="", description="Survey invitations and their reminders."
+    )
+    miniprogram_template_fields: str = Field(
+        default="number=character_string1,status=phrase2,time=time3,note=thing4",
+        description="Which subscribe-message field holds what, as 'what=field,...'.",
+    )
+    miniprogram_ticket_page: str = Field(
+        default="pages/ticket/detail?number={number}",
+        description="The mini-program page a message opens, with {number}.",
+    )
+    miniprogram_state: Literal["developer", "trial", "formal"] = Field(
+        default="formal", description="Which version of the mini-program a message opens."
+    )
     citizen_access_token_minutes: int = 30
     citizen_refresh_token_days: int = 30
     sms_provider: str = Field(

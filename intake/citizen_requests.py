@@ -206,3 +206,9 @@ async def take_grant(*, citizen_id: int, template_id: str) -> str | None:
         if spent:
             return grant.openid
     return None
+
+
+async def forget_grants(*, openid: str, template_id: str) -> None:
+    """WeChat says this user allows no message of ``template_id`` (errcode 43101): what we
+    counted is out of date (a grant spent or withdrawn elsewhere), so stop spending it."""
+    await NotificationGrant.filter(openid=openid, template_id=template_id).update(remaining=0)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from hotline.settings import Settings
 from intake.catalogue import text
 from intake.messages import Button, Reply
+from notify.recipients import PHONE_CALL
 from notify.senders import DeliveryError, OutboundMessage, register
 
 
@@ -76,6 +77,60 @@ class WechatNotifier:
             raise DeliveryError(str(exc), permanent=True) from exc
 
 
+class MiniProgramNotifier:
+    """A subscribe message, spending one of the citizen's grants of that template; without a
+    grant (or a template for this notification) the next channel at once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def send(self, *, address: str, message: OutboundMessage, dedup_key: str) -> None:
+        from channels.miniprogram_subscribe import send_ticket_notice
+        from channels.wechat_oa.errors import RetriableWechatError, WechatError
+        from intake.models import Ticket
+        from notify.miniprogram_notices import notice_for
+
+        # ``address`` is the newest mini-program openid; the grant names the openid it was
+        # given to, which is the one WeChat accepts the message for.
+        ticket = await Ticket.get(number=message.ticket_number)
+        if ticket.citizen_id is None:  # type: ignore[attr-defined]
+            raise DeliveryError("ticket has no citizen", permanent=True)
+        notice = await notice_for(ticket=ticket, purpose=message.purpose, at=datetime.now(UTC))
+        try:
+            await send_ticket_notice(
+                settings=self.settings,
+                citizen_id=ticket.citizen_id,  # type: ignore[attr-defined]
+                notice=notice,
+                # The official account keys its rows by the same notification: keep apart.
+                dedup_key=f"{dedup_key}:miniprogram",
+            )
+        except RetriableWechatError as exc:
+            raise DeliveryError(str(exc), permanent=False, retry_after=exc.retry_after) from exc
+        except WechatError as exc:
+            raise DeliveryError(str(exc), permanent=True) from exc
+
+
+class PhoneCallNotifier:
+    """A survey by phone: a call task the call-centre platform pulls. Only surveys go this way
+    (the prompt asks the survey's questions); anything else falls through to the next channel."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def send(self, *, address: str, message: OutboundMessage, dedup_key: str) -> None:
+        from notify.voice_surveys import request_call
+
+        if message.survey_id is None:
+            raise DeliveryError("a phone call carries only a survey", permanent=True)
+        await request_call(
+            survey_id=message.survey_id,
+            phone=address,
+            ticket_number=message.ticket_number,
+            dedup_key=dedup_key,
+            settings=self.settings,
+        )
+
+
 class SmsNotifier:
     """The last resort: a text message to the contact phone given when filing."""
 
@@ -102,3 +157,7 @@ def install_senders(settings: Settings) -> None:
         register("telegram", TelegramNotifier)
     if settings.wechat_enabled:
         register("wechat", WechatNotifier)
+    if settings.miniprogram_app_id:
+        register("miniprogram", MiniProgramNotifier)
+    if settings.voice_call_enabled:
+        register(PHONE_CALL, PhoneCallNotifier)

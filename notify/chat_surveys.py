@@ -10,10 +10,10 @@ from __future__ import annotations
 from intake.dialogue import Turn, add_responder
 from intake.messages import Reply
 from intake.models import Conversation, Ticket
+from intake.survey_answers import parse_answer
 from notify import surveys
 from notify.models import Survey
 from notify.recipients import Recipient
-from notify.survey_answers import parse_answer
 
 CHAT = frozenset({"wechat", "telegram", "test"})
 # Longer than this and not an answer: the citizen is telling us something new.

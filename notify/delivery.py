@@ -46,9 +46,10 @@ async def deliver(*, notification_id: int, settings: Settings, now: datetime) ->
         purpose=notification.purpose,
         ticket_number=ticket.number,
         buttons=tuple((b["label"], b["reply"]) for b in notification.buttons),
+        survey_id=notification.survey_id,
     )
     failed = {entry["channel"] for entry in notification.tried if entry.get("permanent")}
-    for recipient in await recipients_for(ticket, settings):
+    for recipient in await recipients_for(ticket, settings, purpose=notification.purpose):
         if recipient.channel in failed:
             continue
         sender = sender_for(recipient.channel, settings)

@@ -21,6 +21,7 @@ class OutboundMessage:
     purpose: str
     ticket_number: str
     buttons: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (label, reply)
+    survey_id: int | None = None  # set on a survey's invitation and reminders
 
 
 class DeliveryError(Exception):

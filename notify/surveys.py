@@ -19,9 +19,9 @@ from intake.events import unit_of_work
 from intake.messages import Button, Reply
 from intake.models import Ticket, TicketEvent
 from intake.progress import category_name
+from intake.survey_answers import LEVEL_NAMES, LEVELS, SurveyAnswer, parse_answer
 from intake.workflow import Action, Actor, apply_action
 from notify.models import Notification, Survey
-from notify.survey_answers import LEVEL_NAMES, LEVELS, SurveyAnswer, parse_answer
 
 CITIZEN = "citizen"
 _NONE = frozenset({"无", "没有", "没了", "不用", "没有了", "no", "none", "算了"})
@@ -170,6 +170,21 @@ async def answer(*, survey: Survey, reply_text: str, actor: Actor, now: datetime
     if parsed.comment:
         survey.comment = parsed.comment
     return await _advance(survey, ticket, stage, actor, now)
+
+
+async def record_answer(
+    *, survey: Survey, answer: SurveyAnswer, actor: Actor, now: datetime
+) -> list[Reply]:
+    """Take an answer given in one go (a phone call asks both questions at once) and end the
+    survey the way a chat answer ends it: evaluation, reopening and supervisor alert alike."""
+    ticket = await Ticket.get(id=survey.ticket_id)
+    if answer.resolved is not None:
+        survey.resolved = answer.resolved
+    if answer.satisfaction is not None:
+        survey.satisfaction = answer.satisfaction
+    if answer.comment:
+        survey.comment = answer.comment[:2000]
+    return await _finish(survey, ticket, actor, now)
 
 
 def _answers(parsed: SurveyAnswer, stage: str) -> bool:

@@ -9,7 +9,7 @@ from celery import Task
 
 from hotline.celery_app import hotline_task
 from hotline.settings import get_settings
-from notify import delivery, surveys
+from notify import delivery, surveys, voice_surveys
 from notify.outbox import enqueue_delivery, install
 
 logger = logging.getLogger(__name__)
@@ -54,3 +54,10 @@ async def survey_round() -> dict[str, int]:
     """Send surveys that are due, remind, and close unanswered ones as no_response."""
     _ready()
     return await surveys.run_round(settings=get_settings(), now=datetime.now(UTC))
+
+
+@hotline_task("notify.voice_survey_answer")
+async def voice_survey_answer(call_task_id: int) -> str:
+    """A survey call's answer is in (keys parsed, or a recording transcribed): record it."""
+    _ready()
+    return await voice_surveys.take_call_answer(call_task_id=call_task_id, now=datetime.now(UTC))

@@ -141,6 +141,9 @@ class WechatApi:
     async def send_subscribe(self, payload: dict[str, Any]) -> None:
         await self.call("/cgi-bin/message/subscribe/bizsend", payload)
 
+    async def send_miniprogram_subscribe(self, payload: dict[str, Any]) -> None:
+        await self.call("/cgi-bin/message/subscribe/send", payload)
+
     async def create_menu(self, menu: dict[str, Any]) -> None:
         await self.call("/cgi-bin/menu/create", menu)
 

@@ -20,6 +20,7 @@ from channels.wechat_oa.client import WechatApi
 from channels.wechat_oa.config import WechatConfig
 from channels.wechat_oa.errors import PermanentWechatError, Unsubscribed, WechatError
 from channels.wechat_oa.render import customer_service_payload, split_text
+from channels.wechat_oa.template_values import fit
 from intake.catalogue import text
 from intake.messages import Reply
 from intake.workdays import SHANGHAI
@@ -27,16 +28,7 @@ from intake.workdays import SHANGHAI
 CLAIM_TIMEOUT = timedelta(minutes=1)
 DONE = ("sent", "delivered", "failed", "blocked")
 TEMPLATE_EVENTS = ("accepted", "replied", "closed")
-# How long each kind of template field may be (WeChat refuses longer values).
-_FIELD_LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "name": 10}
 _REPORTS = {"success": "delivered", "failed:user block": "blocked"}
-
-
-def _fit(field: str, value: str) -> str:
-    for prefix, limit in _FIELD_LIMITS.items():
-        if field.startswith(prefix):
-            return value[:limit]
-    return value
 
 
 class WechatSender:
@@ -56,6 +48,7 @@ class WechatSender:
         payload: dict[str, Any],
         send: Callable[[dict[str, Any]], Awaitable[int | None]],
         check_window: bool,
+        official_account: bool = True,
     ) -> WechatDelivery:
         row, _ = await WechatDelivery.get_or_create(
             dedup_key=dedup_key[:191], defaults={"openid": openid, "kind": kind, "payload": payload}
@@ -69,9 +62,10 @@ class WechatSender:
         if not claimed:
             return row  # another sender has it right now
         try:
-            if check_window:
+            # A mini-program user follows no account: the grant the caller spent is the permission.
+            if official_account and check_window:
                 await users.ensure_reachable(openid=openid, now=self.now)
-            elif not await users.is_subscribed(openid=openid):
+            elif official_account and not await users.is_subscribed(openid=openid):
                 raise Unsubscribed(43004, "user unsubscribed (known locally)")
             msgid = await send(row.payload)
         except WechatError as exc:
@@ -132,7 +126,7 @@ class WechatSender:
             "note": note or text(f"wechat.template_{event}"),
         }
         fields = self.config.template_fields
-        data = {fields[k]: {"value": _fit(fields[k], v)} for k, v in values.items() if k in fields}
+        data = {fields[k]: {"value": fit(fields[k], v)} for k, v in values.items() if k in fields}
         payload = {
             "touser": openid,
             "template_id": template_id,
@@ -161,7 +155,7 @@ class WechatSender:
         payload: dict[str, Any] = {
             "touser": openid,
             "template_id": template_id,
-            "data": {key: {"value": _fit(key, value)} for key, value in data.items()},
+            "data": {key: {"value": fit(key, value)} for key, value in data.items()},
         }
         if page:
             payload["page"] = page
@@ -176,6 +170,24 @@ class WechatSender:
 
     async def _subscribe(self, payload: dict[str, Any]) -> None:
         await self.api.send_subscribe(payload)
+
+    async def send_miniprogram_subscribe(
+        self, *, openid: str, payload: dict[str, Any], dedup_key: str
+    ) -> WechatDelivery:
+        """A mini-program subscribe message (``api`` signed in as the mini-program). Neither the
+        official account's followers nor its 48-hour window apply: the user's grant does."""
+        return await self._deliver(
+            dedup_key=dedup_key,
+            openid=openid,
+            kind="mp_subscribe",
+            payload=payload,
+            send=self._miniprogram_subscribe,
+            check_window=False,
+            official_account=False,
+        )
+
+    async def _miniprogram_subscribe(self, payload: dict[str, Any]) -> None:
+        await self.api.send_miniprogram_subscribe(payload)
 
 
 def _failed_status(exc: WechatError) -> str:

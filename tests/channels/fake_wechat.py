@@ -3,6 +3,8 @@ client (``HOTLINE_WECHAT_API_BASE``).
 
 It issues stable tokens, serves media, records what is sent, and can inject faults: an errcode,
 an HTTP status, a delay, a non-JSON answer, or invalidated tokens (40001 on the next call).
+Started with a mini-program's AppID it also stands in for the mini-program's side: sign-in
+(code2Session, codes from ``issue``) and subscribe messages (``miniprogram_subscribes``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class FakeWechat:
     sent: list[dict[str, Any]] = field(default_factory=list)  # customer-service messages
     templates: list[dict[str, Any]] = field(default_factory=list)
     subscribes: list[dict[str, Any]] = field(default_factory=list)
+    miniprogram_subscribes: list[dict[str, Any]] = field(default_factory=list)
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)  # wx.login() code → ids
     menus: list[dict[str, Any]] = field(default_factory=list)
     token_requests: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
@@ -59,6 +63,12 @@ class FakeWechat:
         """WeChat forgot the current token (as after a forced refresh elsewhere)."""
         with self._lock:
             self._token = "REVOKED-" + self._token
+
+    def issue(self, code: str, *, openid: str, unionid: str = "") -> str:
+        """What ``wx.login()`` would give the mini-program user ``openid`` (single use)."""
+        with self._lock:
+            self.codes[code] = {"openid": openid, "unionid": unionid}
+        return code
 
     def texts_to(self, openid: str) -> list[str]:
         out = []
@@ -119,6 +129,8 @@ class FakeWechat:
             return _json(request, {"errcode": 47001, "errmsg": "data format error"})
         if url.path == "/cgi-bin/stable_token":
             return _json(request, self._stable_token(data))
+        if url.path == "/sns/jscode2session":
+            return _json(request, self._code2session(query))
         with self._lock:
             token_ok = bool(self._token) and query.get("access_token") == self._token
         if not token_ok:
@@ -127,6 +139,7 @@ class FakeWechat:
             "/cgi-bin/message/custom/send": self._custom,
             "/cgi-bin/message/template/send": self._template,
             "/cgi-bin/message/subscribe/bizsend": self._subscribe,
+            "/cgi-bin/message/subscribe/send": self._miniprogram_subscribe,
             "/cgi-bin/menu/create": self._menu,
         }.get(url.path)
         if url.path == "/cgi-bin/media/get":
@@ -160,6 +173,29 @@ class FakeWechat:
         with self._lock:
             self.subscribes.append(data)
         return {"errcode": 0, "errmsg": "ok"}
+
+    def _miniprogram_subscribe(self, data: dict[str, Any]) -> dict[str, Any]:
+        # As WeChat does: a value longer than its field type allows refuses the whole message.
+        limits = {"thing": 20, "phrase": 5, "character_string": 32}
+        for key, value in data.get("data", {}).items():
+            limit = limits.get(key.rstrip("0123456789"))
+            if limit is not None and len(value.get("value", "")) > limit:
+                return {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value"}
+        with self._lock:
+            self.miniprogram_subscribes.append(data)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _code2session(self, query: dict[str, str]) -> dict[str, Any]:
+        if query.get("appid") != self.app_id or query.get("secret") != self.secret:
+            return {"errcode": 40125, "errmsg": "invalid appsecret"}
+        with self._lock:
+            ids = self.codes.pop(query.get("js_code", ""), None)
+        if ids is None:
+            return {"errcode": 40029, "errmsg": "invalid code"}
+        answer = {"openid": ids["openid"], "session_key": "c2Vzc2lvbi1rZXk="}
+        if ids["unionid"]:
+            answer["unionid"] = ids["unionid"]
+        return answer
 
     def _menu(self, data: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

@@ -11,6 +11,17 @@ from notify.outbox import install
 from notify.senders import DeliveryError, OutboundMessage
 from tests.conftest import make_settings
 
+# The phone channel's fixtures (settings with it on, the signed platform client, espeak-ng
+# speech, a scripted ASR engine): surveys by phone are tested here, from the survey's side.
+from tests.voice.conftest import (  # noqa: F401
+    http,
+    platform,
+    scripted,
+    speech,
+    voice_db,
+    voice_settings,
+)
+
 
 @dataclass
 class FakeSender:

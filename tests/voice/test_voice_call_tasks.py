@@ -62,6 +62,7 @@ async def test_keypad_answer_is_parsed_and_the_survey_code_told(
         "resolved": True,
         "satisfaction": "dissatisfied",
         "source": "dtmf",
+        "comment": "",
     }
     assert queued(voice_settings) == [("notify.voice_survey_answer", {"call_task_id": task.id})]
 
@@ -85,7 +86,12 @@ async def test_recorded_answer_is_transcribed_by_the_worker(
         task_id=kwargs["call_task_id"], settings=voice_settings
     )
     assert row.status == "parsed" and row.transcript == "解决了，就是不太满意"
-    assert row.answer == {"resolved": True, "satisfaction": "dissatisfied", "source": "speech"}
+    assert row.answer == {
+        "resolved": True,
+        "satisfaction": "dissatisfied",
+        "source": "speech",
+        "comment": "",
+    }
 
 
 async def test_recorded_answer_with_the_real_engine(

@@ -1,10 +1,11 @@
-"""Survey replies as citizens really type them, negations included."""
+"""Survey answers as citizens really give them, negations included: typed in a chat, keyed on
+the phone, or spoken and written down by speech recognition."""
 
 from __future__ import annotations
 
 import pytest
 
-from notify.survey_answers import parse_answer
+from intake.survey_answers import parse_answer, parse_keypad, parse_spoken
 
 
 @pytest.mark.parametrize(
@@ -62,3 +63,35 @@ def test_one_reply_answers_both_and_keeps_the_comment():
 def test_unreadable_reply_is_not_understood():
     for reply in ("你们看着办", "？？", "明天再说"):
         assert not parse_answer(reply).understood, reply
+
+
+@pytest.mark.parametrize(
+    ("heard", "resolved", "satisfaction"),
+    [
+        ("解决了，满意", True, "satisfied"),
+        ("解决了，基本满意", True, "basically_satisfied"),
+        ("没解决，不满意", False, "dissatisfied"),
+        ("还没有解决，不太满意", False, "dissatisfied"),
+        ("不是很满意", None, "dissatisfied"),
+        ("已经解决了，非常满意", True, "very_satisfied"),
+        ("没有不满意", None, "satisfied"),
+        ("不慢意", None, "dissatisfied"),  # what ASR writes for 不满意
+        ("按一，再按三", True, "dissatisfied"),  # the caller said the phone's keys
+        ("1", True, None),  # a spoken key follows the phone's layout, not the chat's 1-5
+        ("喂？你说什么", None, None),
+    ],
+)
+def test_spoken_answers_on_the_phone(heard: str, resolved: bool | None, satisfaction: str | None):
+    answer = parse_spoken(heard)
+    assert (answer.resolved, answer.satisfaction) == (resolved, satisfaction)
+
+
+def test_keypad_answers_follow_the_phone_prompt():
+    assert (parse_keypad("12").resolved, parse_keypad("12").satisfaction) == (
+        True,
+        "basically_satisfied",
+    )
+    assert parse_keypad("13").unhappy and not parse_keypad("11").unhappy
+    assert (parse_keypad("2").resolved, parse_keypad("2").satisfaction) == (False, None)
+    assert not parse_keypad("*#").understood
+    assert parse_keypad("9").resolved is None

@@ -1,10 +1,16 @@
-"""Reading a citizen's answer to a callback survey (回访), typed freely in Chinese.
+"""Reading a citizen's answer to a callback survey (回访): typed in a chat, keyed on a phone,
+or spoken on a phone and written down by speech recognition. One parser for every channel, so
+a 不太满意 means the same wherever it is said.
 
 Two questions: was the problem solved (是/否), and satisfaction on the national 5-level scale
 (非常满意, 满意, 基本满意, 不满意, 非常不满意). One reply often answers both ("解决了，很满意")
 or neither ("你们看着办"). Negation is the trap: 不满意, 不太满意, 不是很满意, 没有不满意 and 没解决
 all turn the meaning, so phrases are matched longest-first and negated forms are listed explicitly
 rather than guessed from a nearby 不.
+
+Digits mean different things by channel: in a chat they answer the 1-5 scale just asked; on the
+phone the prompt (``voice.survey_prompt``) asks for two keys, solved 1/2 then 满意 1 / 基本满意 2
+/ 不满意 3, and a caller may also say the keys aloud ("按一，再按三").
 """
 
 from __future__ import annotations
@@ -23,6 +29,12 @@ LEVEL_NAMES = {
 # The survey asks for 1-5 in this order.
 _DIGITS = {str(i + 1): level for i, level in enumerate(LEVELS)}
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+# The phone prompt's keys: the first answers "solved?", the second the 3-level phone scale.
+KEYPAD_RESOLVED = {"1": True, "2": False}
+KEYPAD_SATISFACTION = {"1": "satisfied", "2": "basically_satisfied", "3": "dissatisfied"}
+_SPOKEN_DIGITS = str.maketrans("一二三幺", "1231")
+# What speech recognition (and pinyin input) writes for the key words: same syllables.
+_HOMOPHONES = (("慢意", "满意"), ("满易", "满意"), ("满义", "满意"), ("姐决", "解决"))
 
 # Longest phrases first, so 非常不满意 wins over 不满意 and 满意.
 _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
@@ -137,6 +149,7 @@ _UNRESOLVED = (
     "没有办好",
     "不解决",
     "解决不了",
+    "还没好",
 )
 _RESOLVED = (
     "已解决",
@@ -176,7 +189,10 @@ class SurveyAnswer:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"[\s，,。.!！?？、~～]+", " ", text.translate(_FULLWIDTH)).strip().lower()
+    text = text.translate(_FULLWIDTH)
+    for heard, meant in _HOMOPHONES:
+        text = text.replace(heard, meant)
+    return re.sub(r"[\s，,。.!！?？、~～]+", " ", text).strip().lower()
 
 
 def _find_satisfaction(text: str) -> str | None:
@@ -220,11 +236,35 @@ def parse_answer(raw: str, *, expecting: str = "both") -> SurveyAnswer:
             return SurveyAnswer(True, None, "")
         if compact in _NO:
             return SurveyAnswer(False, None, "")
+    return _read_words(raw, compact)
+
+
+def _read_words(raw: str, compact: str) -> SurveyAnswer:
     resolved = _find_resolved(compact)
     satisfaction = _find_satisfaction(compact)
     if satisfaction == "satisfied" and resolved is False and compact in _UNRESOLVED:
         satisfaction = None
     return SurveyAnswer(resolved, satisfaction, raw.strip() if _says_more(compact) else "")
+
+
+def parse_keypad(digits: str) -> SurveyAnswer:
+    """Keys pressed on the phone: first solved (1/2), second satisfaction (1/2/3); other keys
+    (``*``, ``#``, an unknown digit) answer nothing."""
+    keys = [d for d in digits.translate(_FULLWIDTH) if d.isdigit()]
+    resolved = KEYPAD_RESOLVED.get(keys[0]) if keys else None
+    satisfaction = KEYPAD_SATISFACTION.get(keys[1]) if len(keys) > 1 else None
+    return SurveyAnswer(resolved, satisfaction, "")
+
+
+def parse_spoken(transcript: str) -> SurveyAnswer:
+    """A spoken answer to the phone prompt, e.g. 解决了，基本满意 / 没解决，不太满意. Spoken digits
+    follow the phone's keys, not the chat's 1-5 scale ("按一，再按三" is solved, 不满意)."""
+    compact = _clean(transcript).replace(" ", "")
+    answer = _read_words(transcript, compact)
+    if answer.understood:
+        return answer
+    keys = "".join(ch for ch in compact.translate(_SPOKEN_DIGITS) if ch.isdigit())
+    return parse_keypad(keys) if keys else answer
 
 
 def _says_more(compact: str) -> bool:
