@@ -20,17 +20,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from hotline.settings import Settings
-from intake import ratelimit
+from intake import ratelimit, sql
 from intake.catalogue import text
 from intake.citizen_requests import evaluate_ticket
 from intake.errors import TicketNotFound
 from intake.mobile_models import TicketLink
 from intake.models import Ticket
 from intake.my_tickets import EVALUABLE, own_ticket
-from intake.progress import TicketView, lookup_by_phone_tail, normalize_number, view_of
+from intake.progress import TicketView, normalize_number, read_by_phone_tail, view_from
+from intake.ticket_reads import TicketRead, read_ticket
 from intake.workflow import Actor
 
 APP_SCHEME = "hotline12345"
@@ -126,19 +125,32 @@ async def revoke_links(*, number: str, now: datetime, citizen_id: int | None = N
     )
 
 
-async def _linked_ticket(token: str, now: datetime) -> Ticket | None:
+async def _read_linked(token: str, now: datetime) -> TicketRead | None:
+    """The ticket behind a live link, read with everything its page shows in one statement."""
     if not _TOKEN.fullmatch(token):  # forged or truncated: no query needed
         return None
-    link = await TicketLink.get_or_none(token_digest=_digest(token)).select_related("ticket")
-    if link is None or link.revoked_at is not None or link.expires_at <= now:
+    read = await read_ticket(
+        "l.token_digest = $1",
+        _digest(token),
+        joins="JOIN ticket_link l ON l.ticket_id = t.id",
+        columns=", l.expires_at AS link_expires_at, l.revoked_at AS link_revoked_at",
+    )
+    if read is None or read.extra["link_revoked_at"] is not None:
         return None
-    return link.ticket
+    expires_at = sql.python_value(TicketLink, "expires_at", read.extra["link_expires_at"])
+    return read if expires_at > now else None
 
 
-async def _page(ticket: Ticket, token: str) -> TicketPage:
+async def _linked_ticket(token: str, now: datetime) -> Ticket | None:
+    read = await _read_linked(token, now)
+    return read.ticket if read is not None else None
+
+
+def _page(read: TicketRead, token: str) -> TicketPage:
+    ticket = read.ticket
     level = ticket.satisfaction
     return TicketPage(
-        view=await view_of(ticket),
+        view=view_from(read),
         satisfaction_name=text(f"mobile_satisfaction.{level}") if level else "",
         can_evaluate=bool(token) and ticket.status in EVALUABLE,
         app_url=app_url(ticket.number, token),
@@ -147,8 +159,8 @@ async def _page(ticket: Ticket, token: str) -> TicketPage:
 
 async def page_for_token(*, token: str, now: datetime) -> TicketPage | None:
     """The page of a live link; None for an unknown, forged, expired or revoked one."""
-    ticket = await _linked_ticket(token, now)
-    return await _page(ticket, token) if ticket is not None else None
+    read = await _read_linked(token, now)
+    return _page(read, token) if read is not None else None
 
 
 async def page_for_lookup(
@@ -159,20 +171,13 @@ async def page_for_lookup(
     Shares its limits with ``GET /api/v1/progress``, so the page is no second way to try the
     10,000 tails of a number.
     """
-    # One transaction for both counters: one commit (a disk flush) per lookup, not two.
-    async with in_transaction():
-        await ratelimit.enforce(
-            key=f"progress:{client_ip}", limit=per_minute, window_seconds=60, now=now
-        )
-        await ratelimit.enforce(
-            key=f"progress-number:{normalize_number(number)}",
-            limit=per_minute,
-            window_seconds=60,
-            now=now,
-        )
-    view = await lookup_by_phone_tail(number=number, phone_tail=phone_tail)
-    ticket = await Ticket.get(number=view.number)
-    return await _page(ticket, "")
+    await ratelimit.enforce_all(
+        keys=(f"progress:{client_ip}", f"progress-number:{normalize_number(number)}"),
+        limit=per_minute,
+        window_seconds=60,
+        now=now,
+    )
+    return _page(await read_by_phone_tail(number=number, phone_tail=phone_tail), "")
 
 
 async def evaluate_by_link(*, token: str, satisfaction: str, comment: str, now: datetime) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 from hotline.settings import Settings
@@ -27,8 +28,12 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     if url.startswith("sqlite://") and "journal_mode" not in url:
         # WAL lets the API read while the worker writes; busy_timeout rides out short locks.
         url += ("&" if "?" in url else "?") + "journal_mode=WAL&busy_timeout=10000"
+    connection: str | dict[str, Any] = url
+    if url.startswith(("postgres://", "asyncpg://")):
+        connection = expand_db_url(url)
+        connection["credentials"]["reset"] = _keep_session_state
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,
@@ -40,6 +45,17 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+async def _keep_session_state(connection: object) -> None:
+    """The pool's reset between two borrowers, cut to what asyncpg always does anyway (roll
+    back a transaction left open, drop listeners).
+
+    asyncpg's default also sends ``CLOSE ALL; UNLISTEN *; RESET ALL`` and releases advisory
+    locks: one more round trip after every query, which doubled the CPU of a query here
+    (docs/benchmarks.md). Nothing in this project uses cursors outside a transaction, LISTEN,
+    session-level SET or advisory locks, so there is no session state to clear.
+    """
 
 
 async def init_db(settings: Settings) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from tortoise import Tortoise
+from intake import sql
 
 
 async def increment(*, table: str, keys: Mapping[str, str | int]) -> int:
@@ -14,18 +14,29 @@ async def increment(*, table: str, keys: Mapping[str, str | int]) -> int:
     PostgreSQL the row stays locked until the caller's transaction ends, so no two callers ever
     read the same value. ``table`` and the key names come from code, never from input.
     """
-    connection = Tortoise.get_connection("default")
-    names = list(keys)
-    if connection.capabilities.dialect == "postgres":
-        marks = [f"${i}" for i in range(1, len(names) + 1)]
-    else:
-        marks = ["?"] * len(names)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(names)}, last_value) "
-        f"VALUES ({', '.join(marks)}, 1) "
-        f"ON CONFLICT ({', '.join(names)}) "
-        f"DO UPDATE SET last_value = {table}.last_value + 1 "
-        "RETURNING last_value"
+    names = tuple(keys)
+    counts = await increment_each(table=table, names=names, rows=[tuple(keys.values())])
+    return counts[0]
+
+
+async def increment_each(
+    *, table: str, names: Sequence[str], rows: Sequence[Sequence[str | int]]
+) -> list[int]:
+    """``increment`` for several distinct rows in one statement (one commit, not one each);
+    the new values in the order of ``rows``."""
+    marks: list[str] = []
+    params: list[str | int] = []
+    for row in rows:
+        first = len(params) + 1
+        marks.append("(" + ", ".join(f"${first + i}" for i in range(len(row))) + ", 1)")
+        params.extend(row)
+    columns = ", ".join(names)
+    found = await sql.rows(
+        f"INSERT INTO {table} ({columns}, last_value) VALUES {', '.join(marks)} "
+        f"ON CONFLICT ({columns}) DO UPDATE SET last_value = {table}.last_value + 1 "
+        f"RETURNING {columns}, last_value",
+        *params,
     )
-    rows = await connection.execute_query_dict(sql, [keys[name] for name in names])
-    return int(rows[0]["last_value"])
+    # RETURNING's order is not promised for several rows: match them up by their keys.
+    value_of = {tuple(r[name] for name in names): int(r["last_value"]) for r in found}
+    return [value_of[tuple(row)] for row in rows]

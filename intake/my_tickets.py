@@ -20,7 +20,13 @@ from intake.errors import InvalidPhone, TicketNotFound
 from intake.filing import FilingForm, FilingResult, file_request
 from intake.models import Citizen, Department, Region, Ticket, TicketEvent
 from intake.pii import mask_text, normalize_mobile
-from intake.progress import TicketView, category_name, normalize_number, view_of
+from intake.progress import (
+    TicketView,
+    category_name,
+    normalize_number,
+    read_citizen_ticket,
+    view_from,
+)
 from intake.taxonomy import CATEGORIES, KINDS, Category
 from intake.workdays import WorkCalendar, workdays_between
 from intake.workflow import OPEN_STATUSES, Status
@@ -175,10 +181,12 @@ async def ticket_detail(
     *, citizen_id: int, number: str, policy: UrgePolicy, now: datetime
 ) -> MyTicket:
     """One of this citizen's tickets with its citizen-safe timeline and what they may do now."""
-    ticket = await own_ticket(number=number, citizen_id=citizen_id)
-    refusal = urge_refusal(ticket, last=await last_urge(ticket), policy=policy, now=now)
+    read = await read_citizen_ticket(number=number, citizen_id=citizen_id)
+    ticket = read.ticket
+    urges = [e.at for e in read.events if e.action == "urge"]
+    refusal = urge_refusal(ticket, last=urges[-1] if urges else None, policy=policy, now=now)
     return MyTicket(
-        view=await view_of(ticket),
+        view=view_from(read),
         satisfaction=ticket.satisfaction,
         attachments=public_attachments(ticket.attachments),
         can_supplement=ticket.status in OPEN_STATUSES,

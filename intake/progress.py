@@ -12,11 +12,11 @@ from datetime import datetime
 
 from intake.catalogue import text
 from intake.errors import TicketNotFound
-from intake.models import ChannelIdentity, Ticket, TicketEvent
+from intake.models import ChannelIdentity, Ticket
 from intake.operations import format_due
 from intake.pii import mask_text
 from intake.taxonomy import CATEGORIES, KINDS
-from intake.tickets import department_name
+from intake.ticket_reads import TicketRead, read_ticket
 from intake.workdays import SHANGHAI
 
 
@@ -51,8 +51,8 @@ def category_name(code: str | None) -> str:
     return category.name_zh if category else text("kind.unknown")
 
 
-async def view_of(ticket: Ticket) -> TicketView:
-    events = await TicketEvent.filter(ticket=ticket).exclude(public_note="").order_by("id")
+def view_from(read: TicketRead) -> TicketView:
+    ticket = read.ticket
     return TicketView(
         number=ticket.number,
         status=ticket.status,
@@ -61,13 +61,13 @@ async def view_of(ticket: Ticket) -> TicketView:
         kind_name=KINDS.get(ticket.kind, text("kind.unknown")),
         category=ticket.category,
         category_name=category_name(ticket.category),
-        department_name=await department_name(ticket),
+        department_name=read.department_name or text("misc.no_department"),
         description=mask_text(ticket.description),
         location=mask_text(ticket.location),
         created_at=ticket.created_at,
         due_at=ticket.due_at,
         reply=mask_text(ticket.reply_text),
-        timeline=tuple(TimelineEntry(e.created_at, e.public_note) for e in events),
+        timeline=tuple(TimelineEntry(e.at, e.public_note) for e in read.events if e.public_note),
     )
 
 
@@ -75,24 +75,35 @@ def normalize_number(raw: str) -> str:
     return "".join(raw.split()).upper()
 
 
-async def lookup_for_citizen(*, number: str, citizen_id: int) -> TicketView:
+async def read_citizen_ticket(*, number: str, citizen_id: int) -> TicketRead:
     """A ticket of this citizen, whichever of their channel identities filed it."""
-    ticket = await Ticket.get_or_none(number=normalize_number(number), citizen_id=citizen_id)
-    if ticket is None:
+    read = await read_ticket(
+        "t.number = $1 AND t.citizen_id = $2", normalize_number(number), citizen_id
+    )
+    if read is None:
         raise TicketNotFound(number)
-    return await view_of(ticket)
+    return read
+
+
+async def lookup_for_citizen(*, number: str, citizen_id: int) -> TicketView:
+    return view_from(await read_citizen_ticket(number=number, citizen_id=citizen_id))
 
 
 async def lookup_by_phone_tail(*, number: str, phone_tail: str) -> TicketView:
     """A ticket by number plus the last four digits of the contact phone given when filing."""
-    ticket = await Ticket.get_or_none(number=normalize_number(number))
+    return view_from(await read_by_phone_tail(number=number, phone_tail=phone_tail))
+
+
+async def read_by_phone_tail(*, number: str, phone_tail: str) -> TicketRead:
+    """The ticket with this number whose contact phone ends in ``phone_tail``."""
+    read = await read_ticket("t.number = $1", normalize_number(number))
     tail = phone_tail.strip()
     # Compare even when the ticket is missing, so timing does not reveal which case it was.
-    expected = ticket.contact_phone_tail if ticket is not None else "----"
+    expected = read.ticket.contact_phone_tail if read is not None else "----"
     matches = len(tail) == 4 and hmac.compare_digest(expected.encode(), tail.encode())
-    if ticket is None or not matches or not expected:
+    if read is None or not matches or not expected:
         raise TicketNotFound(number)
-    return await view_of(ticket)
+    return read
 
 
 async def tickets_of(*, citizen_id: int, limit: int = 5, offset: int = 0) -> list[Ticket]:

@@ -52,14 +52,11 @@ async def lookup_progress(
     phone_tail: Annotated[str, Query(min_length=4, max_length=4, pattern=r"^\d{4}$")],
 ) -> TicketPublicOut:
     # Limited per client so the 10,000 possible tails of a number cannot be tried in bulk.
-    await ratelimit.enforce(
-        key=f"progress:{client_ip(request)}",
-        limit=settings.progress_lookups_per_minute,
-        window_seconds=60,
-        now=now(),
-    )
-    await ratelimit.enforce(
-        key=f"progress-number:{number.upper()}",
+    await ratelimit.enforce_all(
+        keys=(
+            f"progress:{client_ip(request)}",
+            f"progress-number:{progress.normalize_number(number)}",
+        ),
         limit=settings.progress_lookups_per_minute,
         window_seconds=60,
         now=now(),
