@@ -32,35 +32,35 @@ async def current_citizen(
     )
 
 
-def token_policy(settings: SettingsDep) -> TokenPolicy:
+async def token_policy(settings: SettingsDep) -> TokenPolicy:
     return TokenPolicy.of(settings)
 
 
-def sms_limits(settings: SettingsDep) -> SmsLimits:
+async def sms_limits(settings: SettingsDep) -> SmsLimits:
     return SmsLimits.of(settings)
 
 
-def sms_sender(settings: SettingsDep) -> CodeSender:
+async def sms_sender(settings: SettingsDep) -> CodeSender:
     return sms.provider_for(settings)
 
 
-def miniprogram_config(settings: SettingsDep) -> MiniProgramConfig:
+async def miniprogram_config(settings: SettingsDep) -> MiniProgramConfig:
     return MiniProgramConfig.of(settings)
 
 
-def media_limits(settings: SettingsDep) -> MediaLimits:
+async def media_limits(settings: SettingsDep) -> MediaLimits:
     return MediaLimits.of(settings)
 
 
-def media_storage(settings: SettingsDep) -> MediaStorage:
+async def media_storage(settings: SettingsDep) -> MediaStorage:
     return storage_for(settings)
 
 
-def link_config(settings: SettingsDep) -> LinkConfig:
+async def link_config(settings: SettingsDep) -> LinkConfig:
     return LinkConfig.of(settings)
 
 
-def urge_policy(settings: SettingsDep, config: ConfigDep) -> UrgePolicy:
+async def urge_policy(settings: SettingsDep, config: ConfigDep) -> UrgePolicy:
     return UrgePolicy(
         after_workdays=settings.urge_after_workdays,
         interval_hours=settings.urge_interval_hours,

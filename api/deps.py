@@ -18,13 +18,17 @@ from intake.workflow import Actor
 
 _bearer = HTTPBearer(auto_error=False)
 
+# Dependencies are ``async def`` even when they await nothing, here and in every router:
+# FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop per request that cost
+# more than the lookup itself (docs/benchmarks.md).
 
-def get_settings_dep(request: Request) -> Settings:
+
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_config(settings: Annotated[Settings, Depends(get_settings_dep)]) -> IntakeConfig:
+async def get_config(settings: Annotated[Settings, Depends(get_settings_dep)]) -> IntakeConfig:
     return intake_config(settings)
 
 

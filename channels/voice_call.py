@@ -39,7 +39,7 @@ _bearer = HTTPBearer(auto_error=False)
 MAX_WAIT_SECONDS = 10.0
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     if not settings.voice_call_enabled:
         raise NotFound("the phone channel is off")

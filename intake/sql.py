@@ -65,3 +65,10 @@ def python_value(model: type[Model], field: str, value: Any) -> Any:
     """A column read by hand, converted as ``model``'s field converts it (SQLite returns
     datetimes as text)."""
     return model._meta.fields_map[field].to_python_value(value)
+
+
+def db_value(model: type[Model], field: str, value: Any) -> Any:
+    """A parameter for ``model``'s column, converted as Tortoise converts it when it writes
+    (so SQLite stores datetimes in the same text form as everywhere else)."""
+    # No instance: a plain conversion, without auto_now bookkeeping.
+    return model._meta.fields_map[field].to_db_value(value, None)  # type: ignore[arg-type]

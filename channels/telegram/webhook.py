@@ -24,19 +24,19 @@ router = APIRouter(prefix="/channels", tags=["channels"])
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _config(settings: Annotated[Settings, Depends(_settings)]) -> TelegramConfig:
+async def _config(settings: Annotated[Settings, Depends(_settings)]) -> TelegramConfig:
     config = telegram_config(settings)
     if not config.enabled:
         raise HTTPException(404)
     return config
 
 
-def jobs_for(settings: Annotated[Settings, Depends(_settings)]) -> Jobs:
+async def jobs_for(settings: Annotated[Settings, Depends(_settings)]) -> Jobs:
     return jobs_for_settings(settings)
 
 

@@ -65,8 +65,7 @@ async def handle(push: Push, deps: Inbound) -> list[Reply]:
     at = datetime.fromtimestamp(push.time, UTC)
     if isinstance(push, Event):
         return await _event(push, deps, at)
-    user = await users.touch(openid=push.source, at=at)
-    region = user.region_code
+    region = await users.touch(openid=push.source, at=at)
     if isinstance(push, TextMessage):
         return await _converse(_message(push, at, region, text=push.content), deps)
     if isinstance(push, LocationMessage):
@@ -129,11 +128,11 @@ async def _event(push: Event, deps: Inbound, at: datetime) -> list[Reply]:
         await users.scanned(openid=push.source, at=at, scene=push.scene_id, region=region)
         return [Reply(text("wechat.welcome"))]
     if isinstance(push, ClickEvent):
-        user = await users.touch(openid=push.source, at=at)
+        region = await users.touch(openid=push.source, at=at)
         command = MENU_COMMANDS.get(push.key)
         if command is None:
             return [Reply(text("wechat.unknown_menu"))]
-        return await _converse(_message(push, at, user.region_code, text=command), deps)
+        return await _converse(_message(push, at, region, text=command), deps)
     return []  # VIEW and events we do not know: nothing to say (WeChat shows nothing anyway)
 
 

@@ -27,23 +27,23 @@ from intake.config import intake_config
 router = APIRouter(prefix="/channels", tags=["channels"])
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _config(settings: Annotated[Settings, Depends(_settings)]) -> WechatConfig:
+async def _config(settings: Annotated[Settings, Depends(_settings)]) -> WechatConfig:
     config = wechat_config(settings)
     if not config.enabled:
         raise HTTPException(404)
     return config
 
 
-def jobs_for(settings: Annotated[Settings, Depends(_settings)]) -> Jobs:
+async def jobs_for(settings: Annotated[Settings, Depends(_settings)]) -> Jobs:
     return jobs_for_settings(settings)
 
 
-def clock() -> Callable[[], datetime]:
+async def clock() -> Callable[[], datetime]:
     """The wall clock, for the timestamp window (tests replay vectors from 2025)."""
     return lambda: datetime.now(UTC)
 

@@ -7,12 +7,13 @@ unfollow. Both are known here, so a send that cannot succeed is refused before c
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
 from channels.models import WechatUser
 from channels.wechat_oa.errors import OutsideWindow, Unsubscribed
+from intake import sql
 
 WINDOW = timedelta(hours=48)
 
@@ -27,19 +28,25 @@ async def _user(openid: str) -> WechatUser:
         return await WechatUser.get(openid=openid)
 
 
-async def touch(*, openid: str, at: datetime) -> WechatUser:
-    """Record an interaction that opens the 48-hour window (only a follower can interact)."""
-    user = await _user(openid)
-    changed: list[str] = []
-    if user.last_interaction_at is None or user.last_interaction_at < at:
-        user.last_interaction_at = at
-        changed.append("last_interaction_at")
-    if not user.subscribed:
-        user.subscribed = True
-        changed.append("subscribed")
-    if changed:
-        await user.save(update_fields=changed)
-    return user
+async def touch(*, openid: str, at: datetime) -> str:
+    """Record an interaction that opens the 48-hour window (only a follower can interact);
+    the region the user is known by (from a regional QR code), or "".
+
+    One upsert, as every message of every user passes here. The push's time is taken as the
+    last interaction even if an older retry arrives late: WeChat retries within 15 seconds,
+    nothing next to a 48-hour window.
+    """
+    found = await sql.rows(
+        "INSERT INTO wechat_user (openid, subscribed, last_interaction_at, qr_scene, "
+        "region_code, created_at) VALUES ($1, TRUE, $2, '', '', $3) "
+        "ON CONFLICT (openid) DO UPDATE SET subscribed = TRUE, "
+        "last_interaction_at = excluded.last_interaction_at "
+        "RETURNING region_code",
+        openid,
+        sql.db_value(WechatUser, "last_interaction_at", at),
+        sql.db_value(WechatUser, "created_at", datetime.now(UTC)),
+    )
+    return str(found[0]["region_code"])
 
 
 async def subscribe(*, openid: str, at: datetime, scene: str = "", region: str = "") -> None:
@@ -60,10 +67,9 @@ async def subscribe(*, openid: str, at: datetime, scene: str = "", region: str =
 
 async def scanned(*, openid: str, at: datetime, scene: str, region: str) -> None:
     """A follower scanned a parametric QR code: an interaction, and a hint of their region."""
-    user = await touch(openid=openid, at=at)
-    user.qr_scene = scene[:64]
-    user.region_code = region or user.region_code
-    await user.save(update_fields=["qr_scene", "region_code"])
+    await touch(openid=openid, at=at)
+    changes = {"qr_scene": scene[:64]} | ({"region_code": region} if region else {})
+    await WechatUser.filter(openid=openid).update(**changes)
 
 
 async def unsubscribe(*, openid: str, at: datetime) -> None:
