@@ -1,6 +1,11 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOTLINE_DATA_DIR=/data
 WORKDIR /app
+# Voice: ffmpeg decodes WeChat AMR, app mp3/m4a/aac and phone WAV; espeak-ng speaks the survey
+# prompts (voice/tts.py). Both are what the tests use (.ci/apt-packages.txt).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ffmpeg espeak-ng \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY hotline hotline
 COPY intake intake
