@@ -11,7 +11,6 @@ from __future__ import annotations
 from hotline.settings import Settings
 from intake.storage import storage_for
 
-MAX_BYTES = {"image": 10 * 1024 * 1024, "audio": 2 * 1024 * 1024}
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -38,9 +37,17 @@ def sniff(data: bytes) -> str:
     return ""
 
 
-def check(*, kind: str, data: bytes) -> str:
-    """The content's MIME type, or MediaRejected unless it is a ``kind`` we keep."""
-    if not data or len(data) > MAX_BYTES.get(kind, 0):
+def max_bytes(settings: Settings, kind: str) -> int:
+    """The largest ``kind`` (image, audio) accepted: ``HOTLINE_MEDIA_MAX_IMAGE_BYTES`` /
+    ``HOTLINE_MEDIA_MAX_AUDIO_BYTES``, as for uploads; 0 for kinds we do not keep."""
+    limits = {"image": settings.media_max_image_bytes, "audio": settings.media_max_audio_bytes}
+    return limits.get(kind, 0)
+
+
+def check(*, kind: str, data: bytes, limit: int) -> str:
+    """The content's MIME type, or MediaRejected unless it is a ``kind`` we keep, of at most
+    ``limit`` bytes."""
+    if not data or len(data) > limit:
         raise MediaRejected(f"{kind} of {len(data)} bytes")
     mime = sniff(data)
     if not mime.startswith(f"{kind}/"):
@@ -51,7 +58,7 @@ def check(*, kind: str, data: bytes) -> str:
 async def keep(settings: Settings, *, ref: str, kind: str, data: bytes) -> tuple[str, str]:
     """Check and keep ``data`` under ``ref`` in the configured storage; its MIME type and the
     backend's name. A storage failure (``StorageError``) propagates: retry later."""
-    mime = check(kind=kind, data=data)
+    mime = check(kind=kind, data=data, limit=max_bytes(settings, kind))
     storage = storage_for(settings)
     await storage.put(key=ref, data=data, content_type=mime)
     return mime, storage.kind.value

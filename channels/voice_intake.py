@@ -4,27 +4,30 @@ worker, then either a turn of the citizen's conversation or a note on their tick
 Any channel uses it the same way: store the audio (``intake.storage``, the ``media`` folder the
 channels share), call ``register_recording`` with the message's ``(channel, sender,
 external_id)`` and the channel's reply task, commit, enqueue ``voice.transcribe_message``; the
-task calls ``intake.receive`` with the transcript as the text and the recording attached, and
-then enqueues the reply task with ``channel, sender, external_id``. That task finds the
-replies by calling ``receive`` again with the same message: a repeat returns the stored
-replies, so the reply is decided once, in intake. ``voice.sweep`` re-enqueues rows whose job
-was lost.
+task calls ``intake.receive`` with the transcript as the text and the recording attached (in
+the sender's language, kept on the row), and then enqueues the reply task with ``channel,
+sender, external_id``. That task finds the replies with ``replies_of`` (``receive`` again with
+the same message: a repeat returns the stored replies, so the reply is decided once, in
+intake), sends them under its own dedup keys, and calls ``mark_replied``. ``voice.sweep``
+re-enqueues rows whose job was lost: a transcription never run, or a reply task never run to
+the end (its publish failed, the broker was down), so the citizen is always answered once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 
 from channels.jobs import Jobs
 from channels.voice_models import VoiceTranscript
 from hotline.settings import Settings
-from intake.catalogue import text
+from intake.catalogue import DEFAULT_LANGUAGE, text
 from intake.config import IntakeConfig
 from intake.errors import NotFound
-from intake.messages import IntakeMessage, Media, ReceiveResult
+from intake.messages import IntakeMessage, Media, ReceiveResult, Reply
 from intake.models import TicketEvent
 from intake.receive import receive
 from intake.storage import ObjectMissing, storage_for
@@ -43,11 +46,20 @@ async def register_recording(
     ref: str,
     storage: str = "local",
     region_hint: str = "",
+    language: str = DEFAULT_LANGUAGE,
     reply_task: str = "",
 ) -> VoiceTranscript:
     """The transcription row of one inbound voice message (idempotent on channel + id).
-    ``reply_task`` is the channel's task to enqueue (channel, sender, external_id) after."""
-    defaults = {"sender": sender, "ref": ref, "storage": storage, "region_hint": region_hint}
+    ``language`` is the sender's language code as their client gives it (the turn is
+    received in it); ``reply_task`` is the channel's task to enqueue (channel, sender,
+    external_id) after."""
+    defaults = {
+        "sender": sender,
+        "ref": ref,
+        "storage": storage,
+        "region_hint": region_hint,
+        "language": (language or DEFAULT_LANGUAGE)[:16],
+    }
     try:
         row, _ = await VoiceTranscript.get_or_create(
             channel=channel,
@@ -96,6 +108,7 @@ def message_of(row: VoiceTranscript) -> IntakeMessage:
         media=(Media("audio", row.ref, row.content_type),),
         received_at=row.created_at,
         region_hint=row.region_hint,
+        language=row.language or DEFAULT_LANGUAGE,
     )
 
 
@@ -118,11 +131,38 @@ async def continue_and_hand_back(
     queue the channel's reply task (with channel, sender, external_id) to send the replies."""
     await continue_conversation(transcript_id=transcript_id, settings=settings, config=config)
     row = await transcribe(transcript_id=transcript_id, settings=settings)
-    if row.reply_task:
+    if row.reply_task and row.replied_at is None:
+        # Should this publish fail, the row stays unreplied and ``voice.sweep`` queues it.
         await jobs.enqueue(
             row.reply_task, channel=row.channel, sender=row.sender, external_id=row.external_id
         )
     return row
+
+
+async def replies_of(
+    *, channel: str, external_id: str, config: IntakeConfig
+) -> tuple[VoiceTranscript, list[Reply]] | None:
+    """For the channel's reply task: the transcribed row and its turn's replies, or None when
+    there is nothing (more) to send: no transcript yet (its task queues the reply when done),
+    or the replies were already handed to the channel.
+
+    The replies are ``receive``'s for the turn: stored ones when the transcription task
+    recorded it, or, had that task failed between the transcript and the turn, the turn
+    received now; either way once.
+    """
+    row = await VoiceTranscript.get_or_none(channel=channel, external_id=external_id)
+    if row is None or row.status == "pending" or row.replied_at is not None:
+        return None
+    result = await receive(message_of(row), config=config)
+    return row, result.replies
+
+
+async def mark_replied(row: VoiceTranscript) -> None:
+    """The channel took the turn's replies (sent, or refused for good): nothing left to do.
+    Call it only after the send; a reply task that stopped short is run again by the sweep,
+    and the channel's dedup keys keep what was sent from going out twice."""
+    row.replied_at = datetime.now(UTC)
+    await VoiceTranscript.filter(id=row.id).update(replied_at=row.replied_at)
 
 
 async def transcribe_ticket_uploads(*, settings: Settings, limit: int = 20) -> int:

@@ -27,8 +27,14 @@ class VoiceTranscript(Model):
     ref = fields.CharField(max_length=255)
     content_type = fields.CharField(max_length=32, default="")
     region_hint = fields.CharField(max_length=8, default="")
+    # The sender's language as their client reports it ("en-US", "zh-hans"): the transcribed
+    # turn is received, and answered, in that language's catalogue.
+    language = fields.CharField(max_length=16, default="zh-CN")
     # The channel's task that sends the replies once the words went through ``receive``.
     reply_task = fields.CharField(max_length=128, default="")
+    # Set by the reply task once the channel took the replies (sent, or refused for good);
+    # ``voice.sweep`` queues the reply task again for a transcribed row left without it.
+    replied_at = UtcDatetimeField(null=True)
     # pending, done (transcript may be empty: silence), failed (audio refused, engine missing)
     status = fields.CharField(max_length=16, default="pending")
     transcript = fields.TextField(null=True)

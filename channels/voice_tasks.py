@@ -45,11 +45,9 @@ async def transcribe_call_answer(call_task_id: int) -> None:
 @hotline_task("voice.sweep")
 async def sweep() -> dict[str, int]:
     """Beat: transcribe recordings uploaded with tickets from the app, and re-enqueue voice
-    work whose job was lost (published nowhere, or a worker died): nothing heard is lost."""
+    work whose job was lost (published nowhere, or a worker died), replies to transcribed
+    voice messages included: nothing heard is lost, and every citizen is answered."""
     settings = get_settings()
-    jobs = CeleryJobs(settings)
-    stale = await voice_sweep.stale_work(now=datetime.now(UTC))
-    for task, kwargs in stale:
-        await jobs.enqueue(task, **kwargs)
+    requeued = await voice_sweep.requeue(jobs=CeleryJobs(settings), now=datetime.now(UTC))
     uploads = await voice_intake.transcribe_ticket_uploads(settings=settings)
-    return {"requeued": len(stale), "uploads": uploads}
+    return {"requeued": requeued, "uploads": uploads}

@@ -77,7 +77,9 @@ async def _download(*, media_row_id: int, bot: Bot, settings: Settings) -> Teleg
     if row.status != PENDING:
         return row
     try:
-        data = await download(bot, file_id=row.file_id, limit=media_store.MAX_BYTES[row.kind])
+        data = await download(
+            bot, file_id=row.file_id, limit=media_store.max_bytes(settings, row.kind)
+        )
         row.content_type, row.storage = await media_store.keep(
             settings, ref=row.ref, kind=row.kind, data=data
         )

@@ -11,8 +11,12 @@ Three steps, each in the worker and each safe to run twice:
    audio still being downloaded (``voice.sweep`` re-queues a pending transcription, and would
    otherwise find nothing to hear while Telegram is slow).
 3. ``send_transcribed_turn`` (``telegram.reply_voice``, queued by that task once ``receive``
-   took the words): the turn's replies go to the chat under the same key, each sent once; a
+   took the words): the turn's replies go to the chat under the same key, each sent once, and
+   the recording is marked replied (``voice.sweep`` queues this step again until it is); a
    recording nobody could make out asks the citizen to type instead.
+
+The turn is received in the chat's language (the client's ``language_code`` recorded with the
+voice note), so an English client hears the dialogue in English, as with typed messages.
 """
 
 from __future__ import annotations
@@ -31,10 +35,9 @@ from channels.telegram.models import PENDING, TelegramMedia
 from channels.telegram.outbound import TelegramSender
 from channels.telegram.turns import language_code, says
 from channels.voice_models import VoiceTranscript
-from intake.catalogue import catalogue_language, text
+from intake.catalogue import DEFAULT_LANGUAGE, catalogue_language, text
 from intake.config import IntakeConfig
 from intake.messages import Reply
-from intake.receive import receive
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +52,8 @@ def external_id_of(update_id: int) -> str:
 
 async def on_voice_note(*, chat_id: int, user: User | None, at: datetime) -> list[Reply]:
     """The immediate answer to a voice note whose recording is being fetched."""
-    # The later replies are sent when nobody's message is at hand: they read the chat's
-    # language from here, so the first contact by voice must record it.
+    # The later replies are sent when nobody's message is at hand: they, and the transcribed
+    # turn, read the chat's language from here, so the first contact by voice must record it.
     await chats.touch(chat_id=chat_id, language_code=language_code(user), at=at)
     return [says(user, "telegram.voice_received")]
 
@@ -66,6 +69,8 @@ async def transcribe_when_fetched(row: TelegramMedia, *, jobs: Jobs) -> None:
         ref=row.ref,
         storage=row.storage,
         region_hint=await chats.region_of(chat_id=row.chat_id),
+        # Recorded by ``on_voice_note`` from the voice note's sender, before the fetch.
+        language=await chats.language_of(chat_id=row.chat_id) or DEFAULT_LANGUAGE,
         reply_task=REPLY_TASK,
     )
     # A finished transcription already queued its reply; a pending one is queued again
@@ -80,21 +85,24 @@ def heard_nothing(row: VoiceTranscript) -> bool:
 
 
 async def send_transcribed_turn(*, external_id: str, bot: Bot, intake: IntakeConfig) -> list[Reply]:
-    """Send the replies of a transcribed voice note; returns what the citizen was sent."""
-    row = await VoiceTranscript.get(channel=CHANNEL, external_id=external_id)
+    """Send the replies of a transcribed voice note; returns what the citizen was sent now
+    (nothing when they already were, or the transcription has not run yet). A retriable
+    failure propagates, leaving the recording unreplied for the retry or the sweep."""
+    found = await voice_intake.replies_of(channel=CHANNEL, external_id=external_id, config=intake)
+    if found is None:
+        return []
+    row, replies = found
     chat_id = int(row.sender)
-    # A repeat of the turn: the replies intake stored when the words went through it.
-    result = await receive(voice_intake.message_of(row), config=intake)
-    replies = result.replies
     if heard_nothing(row) and replies:
         # The dialogue got the recording without words and only re-asked its question; say
         # why, and how to go on, in the chat's own language. (No replies: an operator has
         # the conversation, and the bot keeps quiet.)
-        language = catalogue_language(await chats.language_of(chat_id=chat_id))
+        language = catalogue_language(row.language)
         replies = [Reply(text("telegram.voice_failed", language=language))]
     try:
         await TelegramSender(bot).send_replies(chat_id=chat_id, replies=replies, key=external_id)
     except PermanentTelegramError as exc:
         # Recorded on the delivery row (blocked, chat gone): the turn itself is committed.
         logger.warning("telegram voice %s: replies not delivered: %s", external_id, exc)
+    await voice_intake.mark_replied(row)
     return replies

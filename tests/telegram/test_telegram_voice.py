@@ -13,13 +13,18 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from kombu.exceptions import OperationalError
 
+from channels import voice_sweep
+from channels.jobs import CeleryJobs
 from channels.telegram.models import TelegramMedia
 from channels.voice_models import VoiceTranscript
 from hotline.settings import Settings
+from intake.catalogue import text
 from intake.models import Ticket
 from intake.storage import storage_for
 from tests.mobile.fakes import FakeS3
@@ -200,3 +205,78 @@ class TestWithS3Storage:
         assert not (tg_settings.data_dir / "media" / row.ref).exists()
         assert len(engine.heard) == 1 and engine.heard[0] > 2.0
         assert "手机号码" in fake_api.texts_to(qin.chat_id)[-1]
+
+
+async def test_an_english_client_hears_the_dialogue_in_english_after_a_voice_note(
+    server_url: str,
+    http: httpx.AsyncClient,
+    run_jobs: JobRunner,
+    fake_api: FakeBotApi,
+    ogg_voice: bytes,
+    engine: ScriptedEngine,
+):
+    emma = Person(chat_id=6670005, language_code="en-GB")
+    fake_api.add_file("VOICE-5", ogg_voice, "voice/file_5.oga")
+    await _post(http, server_url, emma.voice("VOICE-5"))
+    await run_jobs()
+
+    assert len(engine.heard) == 1
+    assert fake_api.texts_to(emma.chat_id) == [
+        "We have received your voice message and are transcribing it. Please wait a moment.",
+        text("dialogue.ask_phone", language="en"),
+    ]
+    # Typing on continues in English: the conversation is the one the voice note began.
+    await _post(http, server_url, emma.text("12345"))
+    await run_jobs()
+    assert fake_api.texts_to(emma.chat_id)[-1] == text("dialogue.invalid_phone", language="en")
+
+
+async def test_a_reply_whose_publish_failed_reaches_the_citizen_once_by_the_sweep(
+    server_url: str,
+    http: httpx.AsyncClient,
+    run_jobs: JobRunner,
+    fake_api: FakeBotApi,
+    tg_settings: Settings,
+    ogg_voice: bytes,
+    engine: ScriptedEngine,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    zheng = Person(chat_id=6670006)
+    fake_api.add_file("VOICE-6", ogg_voice, "voice/file_6.oga")
+    publish = CeleryJobs._publish
+    refused: list[str] = []
+
+    def broker_down_once(self: CeleryJobs, task: str, kwargs: dict) -> None:
+        if task == "telegram.reply_voice" and not refused:
+            refused.append(task)
+            raise OperationalError("broker unreachable")
+        publish(self, task, kwargs)
+
+    monkeypatch.setattr(CeleryJobs, "_publish", broker_down_once)
+    await _post(http, server_url, zheng.voice("VOICE-6"))
+    with pytest.raises(OperationalError):  # voice.transcribe_message fails after the turn
+        await run_jobs()
+    assert refused == ["telegram.reply_voice"]
+    assert fake_api.texts_to(zheng.chat_id) == [RECOGNISING]  # heard, but not answered
+
+    jobs = deps_for(tg_settings).jobs
+    now = datetime.now(UTC)
+    # The reply may still be on its way: the sweep leaves it alone for a while.
+    assert await voice_sweep.requeue(jobs=jobs, now=now) == 0
+    assert await voice_sweep.requeue(jobs=jobs, now=now + timedelta(minutes=10)) == 1
+    assert await run_jobs() == ["telegram.reply_voice"]
+    said = fake_api.texts_to(zheng.chat_id)
+    assert len(said) == 2 and said[1] == text("dialogue.ask_phone"), said
+    assert len(engine.heard) == 1  # the turn was taken once: its reply was sent, not redone
+
+    # Answered: later sweeps have nothing to send.
+    assert await voice_sweep.requeue(jobs=jobs, now=now + timedelta(minutes=30)) == 0
+    # A reply task that died after sending, before noting it, is run again and sends nothing.
+    await VoiceTranscript.filter(channel="telegram").update(replied_at=None)
+    assert await voice_sweep.requeue(jobs=jobs, now=now + timedelta(minutes=40)) == 1
+    await run_jobs()
+    assert fake_api.texts_to(zheng.chat_id) == said
+    # The filing goes on from there.
+    await _post(http, server_url, zheng.text("13800138000"))
+    await run_jobs()
+    assert len(fake_api.texts_to(zheng.chat_id)) == 3

@@ -137,3 +137,48 @@ async def test_the_sweep_finds_work_whose_job_was_lost(voice_db: None, chat_sett
         ("voice.transcribe_message", {"transcript_id": row.id}),
         ("voice.transcribe_call", {"recording_id": call.id}),
     ]
+
+
+async def test_the_sweep_sends_again_a_reply_never_handed_to_the_channel(
+    voice_db: None, chat_settings: Settings
+):
+    from datetime import UTC, datetime, timedelta
+
+    from channels import voice_sweep
+
+    async def transcribed(external_id: str, reply_task: str = "app.reply_voice"):
+        row = await voice_intake.register_recording(
+            channel="app",
+            sender="u1",
+            external_id=external_id,
+            ref=f"app/{external_id}.amr",
+            reply_task=reply_task,
+        )
+        await VoiceTranscript.filter(id=row.id).update(status="done", transcript="路灯坏了")
+        return row
+
+    unanswered = await transcribed("v1")
+    answered = await transcribed("v2")
+    await voice_intake.mark_replied(answered)
+    await transcribed("v3", reply_task="")  # a channel that sends its replies itself
+    later = datetime.now(UTC) + timedelta(minutes=10)
+    reply = ("app.reply_voice", {"channel": "app", "sender": "u1", "external_id": "v1"})
+    assert await voice_sweep.stale_work(now=later) == [reply]
+    # Handed out: not again while that reply may be under way, but again after it.
+    assert await voice_sweep.stale_work(now=later + timedelta(minutes=1)) == []
+    assert await voice_sweep.stale_work(now=later + timedelta(minutes=6)) == [reply]
+    # A day on, a reply would answer nothing (and a task that cannot run is not queued forever).
+    assert await voice_sweep.stale_work(now=later + timedelta(days=2)) == []
+    await voice_intake.mark_replied(unanswered)
+    assert await voice_sweep.stale_work(now=later + timedelta(minutes=20)) == []
+
+
+async def test_the_transcribed_turn_is_received_in_the_senders_language(voice_db: None):
+    row = await voice_intake.register_recording(
+        channel="app", sender="u2", external_id="v9", ref="app/v9.amr", language="en-US"
+    )
+    default = await voice_intake.register_recording(
+        channel="app", sender="u2", external_id="v10", ref="app/v10.amr"
+    )
+    assert voice_intake.message_of(row).language == "en-US"
+    assert voice_intake.message_of(default).language == "zh-CN"

@@ -33,17 +33,17 @@ async def said(message: Message, deps: Deps, update_id: int) -> Answer:
     return Answer(message.chat.id, replies)
 
 
-def _largest_fitting(sizes: list[PhotoSize]) -> PhotoSize:
+def _largest_fitting(sizes: list[PhotoSize], *, limit: int) -> PhotoSize:
     """Telegram sends each photo in several sizes: the largest we are willing to store."""
-    limit = media_store.MAX_BYTES["image"]
     fitting = [size for size in sizes if (size.file_size or 0) <= limit]
     return max(fitting or sizes, key=lambda size: size.width * size.height)
 
 
 @router.message(F.photo | F.document.mime_type.in_(IMAGE_DOCUMENTS))
 async def picture(message: Message, deps: Deps, update_id: int) -> Answer:
+    limit = media_store.max_bytes(deps.settings, "image")
     if message.photo:
-        file_id, mime = _largest_fitting(message.photo).file_id, "image/jpeg"
+        file_id, mime = _largest_fitting(message.photo, limit=limit).file_id, "image/jpeg"
     else:
         assert message.document is not None  # by the filter
         file_id, mime = message.document.file_id, message.document.mime_type or "image/jpeg"
@@ -88,6 +88,11 @@ async def place(message: Message, deps: Deps, update_id: int) -> Answer:
 @router.message(F.voice)
 async def voice_note(message: Message, deps: Deps, update_id: int) -> Answer:
     assert message.voice is not None  # by the filter
+    # First: it records the chat's language, which the transcribed turn is received in, before
+    # the download is queued (and the recording registered for transcription once fetched).
+    replies = await voice.on_voice_note(
+        chat_id=message.chat.id, user=message.from_user, at=message.date
+    )
     await media.register(
         update_id=update_id,
         chat_id=message.chat.id,
@@ -99,9 +104,6 @@ async def voice_note(message: Message, deps: Deps, update_id: int) -> Answer:
     )
     # No turn yet: the words come from the worker once the recording is fetched and
     # transcribed (``voice.transcribe_when_fetched``), with the recording attached.
-    replies = await voice.on_voice_note(
-        chat_id=message.chat.id, user=message.from_user, at=message.date
-    )
     return Answer(message.chat.id, replies)
 
 
