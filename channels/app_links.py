@@ -21,14 +21,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hotline.settings import Settings
-from intake import ratelimit, sql
+from intake import sql
 from intake.catalogue import text
 from intake.citizen_requests import evaluate_ticket
 from intake.errors import TicketNotFound
 from intake.mobile_models import TicketLink
 from intake.models import Ticket
 from intake.my_tickets import EVALUABLE, own_ticket
-from intake.progress import TicketView, normalize_number, read_by_phone_tail, view_from
+from intake.progress import (
+    LookupLimit,
+    TicketView,
+    normalize_number,
+    read_by_phone_tail,
+    view_from,
+)
 from intake.ticket_reads import TicketRead, read_ticket
 from intake.workflow import Actor
 
@@ -171,13 +177,8 @@ async def page_for_lookup(
     Shares its limits with ``GET /api/v1/progress``, so the page is no second way to try the
     10,000 tails of a number.
     """
-    await ratelimit.enforce_all(
-        keys=(f"progress:{client_ip}", f"progress-number:{normalize_number(number)}"),
-        limit=per_minute,
-        window_seconds=60,
-        now=now,
-    )
-    return _page(await read_by_phone_tail(number=number, phone_tail=phone_tail), "")
+    limit = LookupLimit(client_ip=client_ip, per_minute=per_minute, now=now)
+    return _page(await read_by_phone_tail(number=number, phone_tail=phone_tail, limit=limit), "")
 
 
 async def evaluate_by_link(*, token: str, satisfaction: str, comment: str, now: datetime) -> bool:

@@ -10,13 +10,14 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
+from intake import ratelimit
 from intake.catalogue import text
 from intake.errors import TicketNotFound
 from intake.models import ChannelIdentity, Ticket
 from intake.operations import format_due
 from intake.pii import mask_text
 from intake.taxonomy import CATEGORIES, KINDS
-from intake.ticket_reads import TicketRead, read_ticket
+from intake.ticket_reads import TicketRead, read_ticket, read_ticket_counted
 from intake.workdays import SHANGHAI
 
 
@@ -89,14 +90,36 @@ async def lookup_for_citizen(*, number: str, citizen_id: int) -> TicketView:
     return view_from(await read_citizen_ticket(number=number, citizen_id=citizen_id))
 
 
-async def lookup_by_phone_tail(*, number: str, phone_tail: str) -> TicketView:
+@dataclass(frozen=True)
+class LookupLimit:
+    """Lookups by number + phone tail are limited per client and per number, so the 10,000
+    possible tails of a number cannot be tried in bulk."""
+
+    client_ip: str
+    per_minute: int
+    now: datetime
+
+
+async def lookup_by_phone_tail(
+    *, number: str, phone_tail: str, limit: LookupLimit | None = None
+) -> TicketView:
     """A ticket by number plus the last four digits of the contact phone given when filing."""
-    return view_from(await read_by_phone_tail(number=number, phone_tail=phone_tail))
+    return view_from(await read_by_phone_tail(number=number, phone_tail=phone_tail, limit=limit))
 
 
-async def read_by_phone_tail(*, number: str, phone_tail: str) -> TicketRead:
-    """The ticket with this number whose contact phone ends in ``phone_tail``."""
-    read = await read_ticket("t.number = $1", normalize_number(number))
+async def read_by_phone_tail(
+    *, number: str, phone_tail: str, limit: LookupLimit | None = None
+) -> TicketRead:
+    """The ticket with this number whose contact phone ends in ``phone_tail``; the lookup is
+    counted against ``limit`` first (in the same round trip on PostgreSQL)."""
+    normalized = normalize_number(number)
+    if limit is None:
+        read = await read_ticket("t.number = $1", normalized)
+    else:
+        keys = (f"progress:{limit.client_ip}", f"progress-number:{normalized}")
+        counters = ratelimit.windows(keys=keys, window_seconds=60, now=limit.now)
+        hits, read = await read_ticket_counted("t.number = $1", normalized, counters=counters)
+        ratelimit.check(hits, keys=keys, limit=limit.per_minute)
     tail = phone_tail.strip()
     # Compare even when the ticket is missing, so timing does not reveal which case it was.
     expected = read.ticket.contact_phone_tail if read is not None else "----"

@@ -29,6 +29,10 @@ def _connection() -> BaseDBAsyncClient:
     return Tortoise.get_connection("default")
 
 
+def is_postgres() -> bool:
+    return bool(_connection().capabilities.dialect == "postgres")
+
+
 def _for_dialect(sql: str, connection: BaseDBAsyncClient) -> str:
     if connection.capabilities.dialect == "postgres":
         return sql

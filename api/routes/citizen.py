@@ -51,15 +51,8 @@ async def lookup_progress(
     number: Annotated[str, Query(min_length=8, max_length=32)],
     phone_tail: Annotated[str, Query(min_length=4, max_length=4, pattern=r"^\d{4}$")],
 ) -> TicketPublicOut:
-    # Limited per client so the 10,000 possible tails of a number cannot be tried in bulk.
-    await ratelimit.enforce_all(
-        keys=(
-            f"progress:{client_ip(request)}",
-            f"progress-number:{progress.normalize_number(number)}",
-        ),
-        limit=settings.progress_lookups_per_minute,
-        window_seconds=60,
-        now=now(),
+    limit = progress.LookupLimit(
+        client_ip=client_ip(request), per_minute=settings.progress_lookups_per_minute, now=now()
     )
-    view = await progress.lookup_by_phone_tail(number=number, phone_tail=phone_tail)
+    view = await progress.lookup_by_phone_tail(number=number, phone_tail=phone_tail, limit=limit)
     return TicketPublicOut.of(view)
