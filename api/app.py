@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from channels.wechat_oa.router import router as wechat_router
 from hotline.db import close_db, init_db
 from hotline.logging import configure_logging
 from hotline.settings import Settings, get_settings
+from intake import triage_model
 from intake.knowledge.analysis import warm_up as warm_up_segmenter
 from intake.pii import PiiMaskingFilter
 from notify.outbox import install as install_notifications
@@ -41,6 +43,11 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
             await init_db(settings)
         # Load jieba's dictionary now rather than during the first citizen's question.
         await asyncio.to_thread(warm_up_segmenter)
+        await asyncio.to_thread(triage_model.model)  # 1.4 MB of weights, read once
+        # jieba's dictionary and the triage model are millions of long-lived objects: left in
+        # the collected generations, every full collection walks them all, a pause of tens of
+        # milliseconds in whichever request triggers it. Frozen, the collector skips them.
+        gc.freeze()
         try:
             yield
         finally:
