@@ -23,6 +23,7 @@ from kombu import Connection
 
 from hotline.celery_app import celery_config
 from hotline.settings import Settings
+from intake.models import Department, StaffUser
 from tests.channels.fake_wechat import FakeWechat
 from tests.channels.wx import APP_ID, APP_SECRET, TOKEN, Wechat, cdata, event_xml, push_xml
 from tests.e2e.helpers import free_port, service_env, start
@@ -219,7 +220,7 @@ class Citizen:
         assert "请核对" in await self.say(phone)
         done = await self.say("确认")
         found = NUMBER.search(done)
-        assert found and "已受理" in done, done
+        assert found and "已受理" in done and "办理时限" in done, done
         return found.group(0)
 
     async def aclose(self) -> None:
@@ -238,13 +239,27 @@ class StaffDesk:
         self.headers: dict[str, dict[str, str]] = {}
 
     async def sign_in(self) -> None:
-        for role in ("operator", "department", "supervisor"):
+        for role in ("operator", "supervisor"):
             await staff_user(username=f"e2e-{role}", password=PASSWORD, role=role)
-            response = await self.http.post(
-                "/api/v1/staff/login", json={"username": f"e2e-{role}", "password": PASSWORD}
-            )
-            assert response.status_code == 200, response.text
-            self.headers[role] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+            await self._login(role, f"e2e-{role}")
+
+    async def dispatch(self, number: str) -> None:
+        """The operator dispatches to the department triage chose; one of its staff signs in."""
+        ticket = await self.act("operator", number, "dispatch", {})
+        department = await Department.get(code=ticket["department_code"])
+        username = f"e2e-department-{department.id}"
+        if not await StaffUser.exists(username=username):
+            user = await staff_user(username=username, password=PASSWORD, role="department")
+            user.department = department
+            await user.save()
+        await self._login("department", username)
+
+    async def _login(self, role: str, username: str) -> None:
+        response = await self.http.post(
+            "/api/v1/staff/login", json={"username": username, "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        self.headers[role] = {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     async def act(self, role: str, number: str, step: str, body: Any = None) -> dict[str, Any]:
         response = await self.http.post(

@@ -120,7 +120,7 @@ async def test_wechat_citizen_hears_every_step_and_reopens_the_ticket_in_the_sur
         # Accepted: said in the conversation itself, with the number and the deadline.
         number = await citizen.file_streetlight_request("13800138000")
 
-        await staff.act("operator", number, "dispatch", {})
+        await staff.dispatch(number)
         dispatched = await wechat_message(stack, openid, "已转交")
         await staff.act("department", number, "accept")
         await staff.act("department", number, "reply", {"reply": REPLY})
@@ -184,7 +184,7 @@ async def test_when_wechat_cannot_reach_the_citizen_notifications_come_by_sms(
         # WeChat says the 48-hour customer-service window has closed; "dispatched" has no
         # template message, so it goes by SMS.
         stack.wechat_api.fail(CUSTOM_SEND, errcode=45015)
-        await staff.act("operator", number, "dispatch", {})
+        await staff.dispatch(number)
         dispatched = await sms(stack, phone, "已转交")
         # WeChat says the citizen no longer follows the account.
         stack.wechat_api.fail(CUSTOM_SEND, errcode=43004)
@@ -229,7 +229,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     # WeChat takes its time over the first message: the worker is killed while it waits.
     stack.wechat_api.fail(CUSTOM_SEND, delay=4.0)
     for number in numbers.values():
-        await staff.act("operator", number, "dispatch", {})
+        await staff.dispatch(number)
 
     async def first_send_in_flight() -> bool:
         return any(path == CUSTOM_SEND for path, _ in stack.wechat_api.arrivals)
