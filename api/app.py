@@ -11,7 +11,18 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from api.routes import auth, citizen, health, knowledge, me, media, oversight, pages, staff
+from api.routes import (
+    auth,
+    citizen,
+    health,
+    knowledge,
+    me,
+    media,
+    oversight,
+    pages,
+    staff,
+    staff_users,
+)
 from channels.telegram.webhook import router as telegram_router
 from channels.voice_call import router as voice_router
 from channels.wechat_oa.router import router as wechat_router
@@ -73,6 +84,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
         knowledge.router,
         voice_router,
         staff.router,
+        staff_users.router,
         oversight.router,
     ):
         app.include_router(router)

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from intake.progress import TicketView
+from intake.staff import (
+    DISPLAY_NAME_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    USERNAME_PATTERN,
+)
 
 
 class FilingIn(BaseModel):
@@ -157,4 +164,76 @@ class StaffEventOut(BaseModel):
     actor_id: str
     public_note: str
     internal_note: str
+    created_at: datetime
+
+
+# --- staff accounts (admin only) ---
+
+StaffRole = Literal["admin", "supervisor", "operator", "department"]  # intake.staff.ROLES
+_PASSWORD = f"{PASSWORD_MIN_LENGTH}-{PASSWORD_MAX_LENGTH} characters, not the username"
+_DEPARTMENT = "联动单位 code, e.g. FZ-urban-illegal_building; required for role `department`"
+
+
+class StaffUserIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "fz-chengguan-1",
+                    "password": "a-long-passphrase",
+                    "role": "department",
+                    "department_code": "FZ-urban-illegal_building",
+                    "display_name": "福州市城市管理局 张三",
+                }
+            ]
+        },
+    )
+
+    username: str = Field(
+        pattern=USERNAME_PATTERN,
+        description="3-64 characters: lowercase letters, digits, '.', '_' or '-'",
+    )
+    password: str = Field(
+        min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH, description=_PASSWORD
+    )
+    role: StaffRole
+    department_code: str | None = Field(default=None, max_length=64, description=_DEPARTMENT)
+    display_name: str = Field(default="", max_length=DISPLAY_NAME_MAX_LENGTH)
+
+
+class StaffUserPatch(BaseModel):
+    """Only the fields sent change; `department_code: null` removes the department."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"role": "department", "department_code": "FZ-urban-illegal_building"},
+                {"active": False},
+                {"password": "a-new-long-passphrase"},
+            ]
+        },
+    )
+
+    role: StaffRole | None = None
+    department_code: str | None = Field(default=None, max_length=64, description=_DEPARTMENT)
+    display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX_LENGTH)
+    active: bool | None = Field(
+        default=None, description="false deactivates the account and revokes its tokens at once"
+    )
+    password: str | None = Field(
+        default=None,
+        min_length=PASSWORD_MIN_LENGTH,
+        max_length=PASSWORD_MAX_LENGTH,
+        description=f"a new password ({_PASSWORD}); revokes the account's tokens",
+    )
+
+
+class StaffUserOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    department_code: str | None
+    active: bool
     created_at: datetime

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from hotline.settings import get_settings
+
+T = TypeVar("T")
 
 cli = typer.Typer(help="12345 hotline backend", no_args_is_help=True, add_completion=False)
 
@@ -188,6 +191,99 @@ def telegram_poll(
         fmt=settings.effective_log_format, level=settings.log_level, filters=[PiiMaskingFilter()]
     )
     raise typer.Exit(asyncio.run(run_polling(settings, timeout=timeout)))
+
+
+# --- staff accounts ---
+staff_cli = typer.Typer(help="Staff accounts (坐席、承办单位账号)", no_args_is_help=True)
+cli.add_typer(staff_cli, name="staff")
+
+
+def _run_with_db(work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work`` against the configured database; a refused change exits 1 with the reason."""
+    from hotline.db import close_db, init_db
+    from intake.errors import HotlineError
+
+    settings = get_settings()
+
+    async def run() -> T:
+        await init_db(settings)
+        try:
+            return await work()
+        finally:
+            await close_db()
+
+    try:
+        return asyncio.run(run())
+    except HotlineError as exc:
+        typer.echo(f"未完成 / refused: {exc.message} ({exc.detail})", err=True)
+        raise typer.Exit(1) from exc
+
+
+def _new_password(username: str) -> str:
+    from intake.errors import InvalidInput
+    from intake.staff import validate_password
+
+    password: str = typer.prompt("密码 / Password", hide_input=True, confirmation_prompt=True)
+    try:
+        validate_password(password, username=username)
+    except InvalidInput as exc:
+        typer.echo(f"未完成 / refused: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    return password
+
+
+@staff_cli.command("add")
+def staff_add(
+    username: Annotated[str, typer.Argument(help="3-64 of a-z 0-9 . _ -")],
+    role: Annotated[str, typer.Option(help="admin | supervisor | operator | department")],
+    department: Annotated[
+        str | None, typer.Option(help="department code (required for --role department)")
+    ] = None,
+    display_name: Annotated[str, typer.Option(help="name shown to colleagues")] = "",
+) -> None:
+    """Create an account; the password is asked twice and never echoed."""
+    from intake import staff
+
+    password = _new_password(username)
+    account = _run_with_db(
+        lambda: staff.create_user(
+            username=username,
+            password=password,
+            role=role,
+            department_code=department,
+            display_name=display_name,
+            by=None,
+        )
+    )
+    where = f" ({account.department_code})" if account.department_code else ""
+    typer.echo(f"已创建 / created {account.username}: {account.role}{where}")
+
+
+@staff_cli.command("password")
+def staff_password(username: Annotated[str, typer.Argument()]) -> None:
+    """Set a new password (asked twice); the account's tokens are revoked."""
+    from intake import staff
+
+    password = _new_password(username)
+    _run_with_db(lambda: staff.reset_password(username=username, password=password, by=None))
+    typer.echo(f"密码已重置 / password reset for {username}")
+
+
+@staff_cli.command("list")
+def staff_list(
+    role: Annotated[str | None, typer.Option(help="only this role")] = None,
+    department: Annotated[str | None, typer.Option(help="only this department code")] = None,
+) -> None:
+    """Every account: username, role, department, active, display name (tab-separated)."""
+    from intake import staff
+
+    accounts = _run_with_db(
+        lambda: staff.list_users(role=role, department_code=department, limit=100_000)
+    )
+    for account in accounts:
+        state = "active" if account.active else "inactive"
+        fields = (account.username, account.role, account.department_code or "-", state)
+        typer.echo("\t".join((*fields, account.display_name)))
 
 
 # --- knowledge ---

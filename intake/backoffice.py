@@ -1,5 +1,6 @@
 """What staff read: ticket lists and details (personal data masked unless revealed, and every
-reveal is audited), conversations waiting for an operator."""
+reveal is audited), conversations waiting for an operator. Tickets are read through the reader's
+``TicketScope`` (intake.ticket_scope): a department user reads only their department's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from intake.errors import NotFound, TicketNotFound
 from intake.models import Conversation, StaffUser, Ticket, TicketEvent
 from intake.pii import mask_text
 from intake.staff import audit
+from intake.ticket_scope import EVERY_TICKET, TicketScope
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,12 @@ async def list_tickets(
     supervised: bool | None,
     limit: int,
     offset: int,
+    scope: TicketScope = EVERY_TICKET,
 ) -> list[StaffTicket]:
-    query = Ticket.all()
+    query = scope.narrow(Ticket.all())
     if status:
         query = query.filter(status=status)
-    if department_code:
+    if department_code and not scope.restricted:  # a restricted reader's filter is their scope
         query = query.filter(department__code=department_code)
     if supervised is not None:
         query = query.filter(supervised=supervised)
@@ -59,19 +62,21 @@ async def _masked(ticket: Ticket) -> StaffTicket:
     )
 
 
-async def masked_ticket(*, number: str) -> StaffTicket:
+async def _visible(number: str, scope: TicketScope) -> Ticket:
     ticket = await Ticket.get_or_none(number=number).prefetch_related("department", "merged_into")
-    if ticket is None:
-        raise TicketNotFound(number)
-    return await _masked(ticket)
+    if ticket is None or not scope.allows(ticket):
+        raise TicketNotFound(number)  # someone else's ticket looks like an unknown number
+    return ticket
+
+
+async def masked_ticket(*, number: str, scope: TicketScope = EVERY_TICKET) -> StaffTicket:
+    return await _masked(await _visible(number, scope))
 
 
 async def ticket_detail(
     *, number: str, staff: StaffUser, reveal: bool, secret_key: str
 ) -> tuple[StaffTicket, list[TicketEvent]]:
-    ticket = await Ticket.get_or_none(number=number).prefetch_related("department", "merged_into")
-    if ticket is None:
-        raise TicketNotFound(number)
+    ticket = await _visible(number, TicketScope.of(staff))
     view = await _masked(ticket)
     if reveal:
         # Reading a citizen's personal data is always audited.

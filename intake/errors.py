@@ -36,6 +36,17 @@ class IllegalTransition(HotlineError):
     message_key = "error.illegal_transition"
 
 
+class Conflict(HotlineError):
+    code = "conflict"
+    status_code = 409
+    message_key = "error.conflict"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    message_key = "error.username_taken"
+
+
 class InvalidInput(HotlineError):
     code = "invalid_input"
     status_code = 422

@@ -2,6 +2,8 @@
 
 Each runs in its own transaction, locks the ticket row, checks the transition and records it.
 Roles are checked by the caller (the API); these functions trust the ``actor`` they are given.
+The steps a department takes (accept, return, extension request, reply) also take the caller's
+``scope`` (intake.ticket_scope), checked under the row lock: a ticket outside it is not found.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from intake.config import IntakeConfig
 from intake.errors import InvalidInput, NotFound, TicketNotFound
 from intake.events import unit_of_work
 from intake.models import Department, Ticket
+from intake.ticket_scope import EVERY_TICKET, TicketScope
 from intake.workdays import SHANGHAI
 from intake.workflow import Action, Actor, apply_action
 
@@ -28,17 +31,20 @@ SATISFACTION_LEVELS = (
 UNSATISFIED = frozenset({"dissatisfied", "very_dissatisfied"})
 
 
-async def _locked(number: str) -> Ticket:
+async def _locked(number: str, scope: TicketScope) -> Ticket:
     ticket = await Ticket.select_for_update().get_or_none(number=number)
-    if ticket is None:
+    if ticket is None or not scope.allows(ticket):
+        # Someone else's ticket looks exactly like an unknown number.
         raise TicketNotFound(number)
     return ticket
 
 
-async def _run(number: str, step: Callable[[Ticket], Awaitable[None]]) -> Ticket:
+async def _run(
+    number: str, step: Callable[[Ticket], Awaitable[None]], scope: TicketScope = EVERY_TICKET
+) -> Ticket:
     ticket_number_var.set(number)
     async with unit_of_work():
-        ticket = await _locked(number)
+        ticket = await _locked(number, scope)
         await step(ticket)
         return ticket
 
@@ -75,16 +81,18 @@ async def dispatch(
     return await _run(number, step)
 
 
-async def accept(*, number: str, actor: Actor) -> Ticket:
+async def accept(*, number: str, actor: Actor, scope: TicketScope = EVERY_TICKET) -> Ticket:
     async def step(ticket: Ticket) -> None:
         await apply_action(
             ticket, Action.ACCEPT, actor=actor, public_note=text("timeline.accepted")
         )
 
-    return await _run(number, step)
+    return await _run(number, step, scope)
 
 
-async def return_ticket(*, number: str, reason: str, actor: Actor) -> Ticket:
+async def return_ticket(
+    *, number: str, reason: str, actor: Actor, scope: TicketScope = EVERY_TICKET
+) -> Ticket:
     """退单: the department says it is not theirs; it goes to dispute review, then re-dispatch."""
     if not reason.strip():
         raise InvalidInput("a return needs a reason")
@@ -98,10 +106,12 @@ async def return_ticket(*, number: str, reason: str, actor: Actor) -> Ticket:
             public_note=text("timeline.returned"),
         )
 
-    return await _run(number, step)
+    return await _run(number, step, scope)
 
 
-async def request_extension(*, number: str, days: int, reason: str, actor: Actor) -> Ticket:
+async def request_extension(
+    *, number: str, days: int, reason: str, actor: Actor, scope: TicketScope = EVERY_TICKET
+) -> Ticket:
     if not 1 <= days <= 60 or not reason.strip():
         raise InvalidInput("an extension needs 1-60 working days and a reason")
 
@@ -117,7 +127,7 @@ async def request_extension(*, number: str, days: int, reason: str, actor: Actor
             public_note=text("timeline.extension_requested"),
         )
 
-    return await _run(number, step)
+    return await _run(number, step, scope)
 
 
 async def decide_extension(
@@ -149,7 +159,9 @@ async def decide_extension(
     return await _run(number, step)
 
 
-async def reply(*, number: str, reply_text: str, actor: Actor) -> Ticket:
+async def reply(
+    *, number: str, reply_text: str, actor: Actor, scope: TicketScope = EVERY_TICKET
+) -> Ticket:
     """答复: the department's answer, which the citizen reads."""
     if not reply_text.strip():
         raise InvalidInput("a reply needs text")
@@ -158,7 +170,7 @@ async def reply(*, number: str, reply_text: str, actor: Actor) -> Ticket:
         ticket.reply_text = reply_text.strip()
         await apply_action(ticket, Action.REPLY, actor=actor, public_note=text("timeline.replied"))
 
-    return await _run(number, step)
+    return await _run(number, step, scope)
 
 
 async def close(*, number: str, actor: Actor, now: datetime) -> Ticket:

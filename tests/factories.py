@@ -8,7 +8,7 @@ from datetime import datetime
 from hotline.crypto import hash_password
 from intake.config import IntakeConfig
 from intake.messages import IntakeMessage, Location, Media
-from intake.models import Citizen, StaffUser
+from intake.models import Citizen, Department, RoutingRule, StaffUser
 from intake.receive import receive
 from intake.tickets import Created, TicketDraft, create_ticket
 from intake.workflow import Actor
@@ -90,9 +90,31 @@ async def ticket(
     )
 
 
+async def routed_department(
+    *, category: str = "urban.streetlight", region: str = "FZ"
+) -> Department:
+    """The department the seeded routing sends ``category`` in ``region`` to."""
+    rule = await RoutingRule.get(region__code=region, category=category).prefetch_related(
+        "department"
+    )
+    return rule.department
+
+
 async def staff_user(
-    *, username: str = "operator1", password: str = "pw-operator-123", role: str = "operator"
+    *,
+    username: str = "operator1",
+    password: str = "pw-operator-123",
+    role: str = "operator",
+    department: str | None = None,
 ) -> StaffUser:
+    """``department``: a department code. A ``department`` user without one is bound to the
+    department Fuzhou's streetlight requests are routed to (the tickets most tests file)."""
+    unit = await Department.get(code=department) if department else None
+    if role == "department" and unit is None:
+        unit = await routed_department()
     return await StaffUser.create(
-        username=username, password_hash=hash_password(password, iterations=1000), role=role
+        username=username,
+        password_hash=hash_password(password, iterations=1000),
+        role=role,
+        department=unit,
     )

@@ -71,3 +71,45 @@ def test_migrate_and_seed_are_idempotent_and_show_the_password_once(tmp_path: Pa
     assert first.returncode == second.returncode == 0
     assert "password=" in first.stdout and "password=" not in second.stdout
     assert "11 regions" in second.stdout
+
+
+def test_staff_add_asks_the_password_twice_and_list_shows_the_account(tmp_path: Path):
+    import os
+
+    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path / "data"), "HOTLINE_DATABASE_URL": ""}
+    assert hotline("migrate", env=env).returncode == 0
+    assert hotline("seed", env=env).returncode == 0
+
+    def add(*args: str, passwords: str) -> subprocess.CompletedProcess[str]:
+        # A session of its own has no terminal: the hidden prompt reads stdin, as in a pipe.
+        return subprocess.run(
+            [sys.executable, "-m", "hotline", "staff", "add", *args],
+            cwd=ROOT,
+            input=passwords,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            start_new_session=True,
+        )
+
+    code = "FZ-urban-illegal_building"
+    good = "a-long-passphrase\na-long-passphrase\n"
+    dept = ["fz-cg-1", "--role", "department", "--department", code, "--display-name", "张三"]
+    created = add(*dept, passwords=good)
+    assert created.returncode == 0, created.stderr
+    assert "a-long-passphrase" not in created.stdout
+    assert add(*dept, passwords=good).returncode == 1  # the username is taken
+    weak = add("op-1", "--role", "operator", passwords="short\nshort\n")
+    assert weak.returncode == 1 and "10" in weak.stderr
+    no_department = add("dept-2", "--role", "department", passwords=good)
+    assert no_department.returncode == 1 and "department" in no_department.stderr
+
+    listing = hotline("staff", "list", env=env)
+    assert listing.returncode == 0, listing.stderr
+    rows = [line.split("\t") for line in listing.stdout.splitlines()]
+    assert rows == [
+        ["admin", "admin", "-", "active", "管理员"],
+        ["fz-cg-1", "department", code, "active", "张三"],
+    ]
+    assert "pbkdf2" not in listing.stdout

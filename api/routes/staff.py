@@ -25,6 +25,7 @@ from intake import backoffice, operations
 from intake import staff as staff_service
 from intake.backoffice import StaffTicket
 from intake.models import StaffUser
+from intake.ticket_scope import EVERY_TICKET, TicketScope
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 Operator = Annotated[StaffUser, Depends(require_roles("operator", "supervisor"))]
@@ -57,8 +58,8 @@ def _out(view: StaffTicket) -> StaffTicketOut:
     )
 
 
-async def _reloaded(number: str) -> StaffTicketOut:
-    return _out(await backoffice.masked_ticket(number=number))
+async def _reloaded(number: str, scope: TicketScope = EVERY_TICKET) -> StaffTicketOut:
+    return _out(await backoffice.masked_ticket(number=number, scope=scope))
 
 
 @router.post("/login", response_model=LoginOut, summary="Sign in with username and password")
@@ -82,9 +83,15 @@ async def logout(
     await staff_service.logout(token=credentials.credentials, secret_key=settings.secret_key)
 
 
-@router.get("/tickets", response_model=list[StaffTicketOut], summary="List tickets")
+@router.get(
+    "/tickets",
+    response_model=list[StaffTicketOut],
+    summary="List tickets",
+    description="A department user sees only the tickets dispatched to their department "
+    "(the `department` filter is ignored for them).",
+)
 async def list_tickets(
-    _: StaffDep,
+    user: StaffDep,
     status: str | None = None,
     department: str | None = None,
     supervised: bool | None = None,
@@ -92,7 +99,12 @@ async def list_tickets(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[StaffTicketOut]:
     views = await backoffice.list_tickets(
-        status=status, department_code=department, supervised=supervised, limit=limit, offset=offset
+        status=status,
+        department_code=department,
+        supervised=supervised,
+        limit=limit,
+        offset=offset,
+        scope=TicketScope.of(user),
     )
     return [_out(view) for view in views]
 
@@ -135,22 +147,27 @@ async def dispatch(number: str, body: DispatchIn, user: Operator) -> StaffTicket
 
 @router.post("/tickets/{number}/accept", response_model=StaffTicketOut, summary="签收")
 async def accept(number: str, user: Handler) -> StaffTicketOut:
-    await operations.accept(number=number, actor=actor_of(user))
-    return await _reloaded(number)
+    scope = TicketScope.of(user)
+    await operations.accept(number=number, actor=actor_of(user), scope=scope)
+    return await _reloaded(number, scope)
 
 
 @router.post("/tickets/{number}/return", response_model=StaffTicketOut, summary="退单")
 async def return_ticket(number: str, body: ReasonIn, user: Handler) -> StaffTicketOut:
-    await operations.return_ticket(number=number, reason=body.reason, actor=actor_of(user))
-    return await _reloaded(number)
+    scope = TicketScope.of(user)
+    await operations.return_ticket(
+        number=number, reason=body.reason, actor=actor_of(user), scope=scope
+    )
+    return await _reloaded(number, scope)
 
 
 @router.post("/tickets/{number}/extension", response_model=StaffTicketOut, summary="申请延期")
 async def request_extension(number: str, body: ExtensionRequestIn, user: Handler) -> StaffTicketOut:
+    scope = TicketScope.of(user)
     await operations.request_extension(
-        number=number, days=body.days, reason=body.reason, actor=actor_of(user)
+        number=number, days=body.days, reason=body.reason, actor=actor_of(user), scope=scope
     )
-    return await _reloaded(number)
+    return await _reloaded(number, scope)
 
 
 @router.post(
@@ -167,8 +184,9 @@ async def decide_extension(
 
 @router.post("/tickets/{number}/reply", response_model=StaffTicketOut, summary="答复")
 async def reply(number: str, body: ReplyIn, user: Handler) -> StaffTicketOut:
-    await operations.reply(number=number, reply_text=body.reply, actor=actor_of(user))
-    return await _reloaded(number)
+    scope = TicketScope.of(user)
+    await operations.reply(number=number, reply_text=body.reply, actor=actor_of(user), scope=scope)
+    return await _reloaded(number, scope)
 
 
 @router.post("/tickets/{number}/close", response_model=StaffTicketOut, summary="办结")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from intake.models import AuditLog, Ticket
-from tests.factories import staff_user
+from tests.factories import routed_department, staff_user
 
 FILING = {
     "description": "鼓楼区五一北路88号门口路灯坏了一个星期，晚上很黑",
@@ -24,7 +24,9 @@ async def _login(client: httpx.AsyncClient, username: str, password: str) -> dic
 async def test_the_whole_loop_over_http(client: httpx.AsyncClient):
     await staff_user(username="op", password="op-pass-1", role="operator")
     await staff_user(username="sup", password="sup-pass-1", role="supervisor")
-    await staff_user(username="dept", password="dept-pass-1", role="department")
+    # The department the request is routed to (福州市城市管理局): it sees and acts on the ticket.
+    routed = (await routed_department(category="urban.streetlight")).code
+    await staff_user(username="dept", password="dept-pass-1", role="department", department=routed)
     op = await _login(client, "op", "op-pass-1")
     sup = await _login(client, "sup", "sup-pass-1")
     dept = await _login(client, "dept", "dept-pass-1")
@@ -76,7 +78,8 @@ async def test_illegal_step_is_409_and_changes_nothing(client: httpx.AsyncClient
 
 
 async def test_roles_are_enforced(client: httpx.AsyncClient):
-    await staff_user(username="dept", password="dept-pass-1", role="department")
+    routed = (await routed_department(category="urban.streetlight")).code
+    await staff_user(username="dept", password="dept-pass-1", role="department", department=routed)
     dept = await _login(client, "dept", "dept-pass-1")
     number = (await client.post("/api/v1/tickets", json=FILING)).json()["number"]
     response = await client.post(f"/api/v1/staff/tickets/{number}/dispatch", json={}, headers=dept)
