@@ -5,9 +5,9 @@ released archives, go through the same offline path as a real release.
 Needs the ``[paddle]`` extra (about 2.6 GB, six minutes to install here), which CI does not
 install: these tests carry the ``paddle`` marker and skip with that reason when paddle is
 missing; ``HOTLINE_REQUIRE_PADDLE=1`` turns the skip into a failure (for a paddle CI job).
-Run them with: ``pip install -e '.[dev,paddle]' && pytest -m paddle``. ppdiffusers 0.16.3 (a
-PaddleSpeech dependency) installs a top-level ``tests`` package into site-packages that hides
-this repository's (``No module named 'tests.conftest'``): delete that folder from the venv first.
+Run them with: ``pip install -e '.[dev,paddle]' && pytest -m paddle``. (ppdiffusers, a
+PaddleSpeech dependency, installs a top-level ``tests`` package too; ours is a regular package
+so it is found first.)
 """
 
 from __future__ import annotations
