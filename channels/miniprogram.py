@@ -14,6 +14,7 @@ from datetime import datetime
 
 import httpx
 
+from hotline.http import async_client
 from hotline.settings import Settings
 from intake import citizen_auth
 from intake.errors import HotlineError
@@ -75,7 +76,7 @@ async def code2session(*, code: str, config: MiniProgramConfig) -> WechatSession
     }
     timeout = httpx.Timeout(config.timeout, connect=min(config.timeout, 3.0))
     try:
-        async with httpx.AsyncClient(base_url=config.api_base, timeout=timeout) as http:
+        async with async_client(base_url=config.api_base, timeout=timeout) as http:
             response = await http.get("/sns/jscode2session", params=params)
     except httpx.HTTPError as exc:
         raise WechatUnavailable(f"code2Session: {type(exc).__name__}") from exc

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
+from hotline.http import async_client
 from hotline.settings import Settings
 from intake.storage import ObjectMissing, StorageError, StorageKind, check_key
 
@@ -134,7 +135,7 @@ class S3Storage:
     ) -> httpx.Response:
         url, headers = self._signed(method, key, payload, extra or {}, datetime.now(UTC))
         try:
-            async with httpx.AsyncClient(timeout=self.timeout) as http:
+            async with async_client(timeout=self.timeout) as http:
                 return await http.request(method, url, headers=headers, content=payload)
         except httpx.HTTPError as exc:
             raise StorageError(f"S3 {method} {key}: {type(exc).__name__}") from exc

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import httpx
 
+from hotline.http import async_client
 from hotline.settings import Settings
 from intake.pii import mask_phone
 from intake.sms_codes import SmsRejected, SmsSendFailed
@@ -133,7 +134,7 @@ class AliyunSms:
     async def _post(self, phone: str, params: dict[str, str]) -> None:
         timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 3.0))
         try:
-            async with httpx.AsyncClient(timeout=timeout) as http:
+            async with async_client(timeout=timeout) as http:
                 response = await http.post(self.api_base + "/", data=params)
         except httpx.HTTPError as exc:
             raise SmsSendFailed(f"SendSms: {type(exc).__name__}") from exc

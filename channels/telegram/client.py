@@ -9,24 +9,48 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import AiogramError
+from aiohttp import ClientSession, TCPConnector
 
 from channels.telegram.config import NotConfigured, TelegramConfig, has_token
 from channels.telegram.errors import PermanentTelegramError, RetriableTelegramError, classify
+from hotline.http import tls_context
 
 T = TypeVar("T")
+
+
+class _SharedTlsSession(AiohttpSession):
+    """aiogram's session with the process's TLS context (``hotline.http``).
+
+    ``AiohttpSession.__init__`` loads the CA bundle into a new context every time (~100 ms of
+    CPU here), and a bot is made per task or notification. This sets up the same state with
+    the shared context instead (aiogram 3.x's attributes; the Telegram tests exercise it).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        BaseSession.__init__(self, **kwargs)
+        self._session: ClientSession | None = None
+        self._connector_type: type[TCPConnector] = TCPConnector
+        self._connector_init: dict[str, Any] = {
+            "ssl": tls_context(),
+            "limit": 100,
+            "ttl_dns_cache": 3600,
+        }
+        self._should_reset_connector = True
+        self._proxy = None
 
 
 def make_bot(config: TelegramConfig) -> Bot:
     if not has_token(config):
         raise NotConfigured("HOTLINE_TELEGRAM_BOT_TOKEN is not set to a bot token")
-    session = AiohttpSession(
+    session = _SharedTlsSession(
         api=TelegramAPIServer.from_base(config.api_base), timeout=config.timeout
     )
     return Bot(config.token, session=session)

@@ -28,6 +28,7 @@ from channels.wechat_oa.errors import (
     classify,
 )
 from channels.wechat_oa.token_store import DatabaseTokenStore, RedisTokenStore, Token, TokenStore
+from hotline.http import async_client
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class WechatApi:
     def __init__(self, config: WechatConfig, *, tokens: TokenStore | None = None) -> None:
         self.config = config
         self.tokens = tokens or token_store_for(config)
-        self.http = httpx.AsyncClient(
+        self.http = async_client(
             base_url=config.api_base,
             timeout=httpx.Timeout(config.api_timeout, connect=min(config.api_timeout, 3.0)),
             headers={"User-Agent": "hotline12345"},
