@@ -110,6 +110,24 @@ async def enqueue_delivery(notification_id: int, *, countdown: float | None = No
     deliver.apply_async((notification_id,), countdown=countdown)
 
 
+# Notifications per ``notify.deliver_batch`` message: one publish instead of hundreds when
+# many are written at once (a survey round), small enough to spread over the workers.
+DELIVERY_BATCH = 250
+
+
+async def enqueue_deliveries(notification_ids: list[int]) -> None:
+    """Publish many deliveries, ``DELIVERY_BATCH`` ids per task. A publish that fails leaves
+    its rows pending for ``notify.sweep``; the other batches still go."""
+    from notify.tasks import deliver_batch
+
+    for start in range(0, len(notification_ids), DELIVERY_BATCH):
+        chunk = notification_ids[start : start + DELIVERY_BATCH]
+        try:
+            deliver_batch.apply_async((chunk,))
+        except Exception:
+            logger.exception("publishing %d deliveries failed; the sweep will", len(chunk))
+
+
 async def schedule_survey(*, ticket: Ticket, now: datetime) -> Survey:
     """A survey for this closure, sent after the configured delay (a reopened and re-closed
     ticket gets a new one)."""

@@ -9,18 +9,20 @@ parser cannot read gets a single clarifying question.
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from hotline.settings import Settings
-from intake import operations
+from intake import operations, sql
 from intake.catalogue import text
 from intake.errors import IllegalTransition
-from intake.events import unit_of_work
+from intake.events import on_commit, unit_of_work
 from intake.messages import Button, Reply
 from intake.models import Ticket, TicketEvent
 from intake.progress import category_name
 from intake.survey_answers import LEVEL_NAMES, LEVELS, SurveyAnswer, parse_answer
-from intake.workflow import Action, Actor, apply_action
+from intake.workflow import RULES, Action, Actor
 from notify.models import Notification, Survey
 
 CITIZEN = "citizen"
@@ -28,12 +30,16 @@ _NONE = frozenset({"无", "没有", "没了", "不用", "没有了", "no", "none
 
 
 def question(stage: str, ticket: Ticket) -> Reply:
+    return _question(stage, number=ticket.number, category=ticket.category)
+
+
+def _question(stage: str, *, number: str, category: str | None) -> Reply:
     if stage == "resolved":
         return Reply(
             text(
                 "notify.survey_resolved",
-                number=ticket.number,
-                category=category_name(ticket.category),
+                number=number,
+                category=category_name(category),
             ),
             buttons=(
                 Button(text("notify.button_yes"), "是"),
@@ -48,87 +54,296 @@ def question(stage: str, ticket: Ticket) -> Reply:
     return Reply(text("notify.survey_comment"))
 
 
-async def run_round(*, settings: Settings, now: datetime) -> dict[str, int]:
-    sent = reminded = expired = 0
-    for survey in await Survey.filter(status="scheduled", send_at__lte=now).limit(1000):
-        if await send_invitation(survey=survey, settings=settings, now=now):
-            sent += 1
-    for survey in await Survey.filter(status="sent", next_reminder_at__lte=now).limit(1000):
-        if survey.expires_at and survey.expires_at <= now:
-            continue
-        await _remind(survey, settings, now)
-        reminded += 1
-    for survey in await Survey.filter(status="sent", expires_at__lte=now).limit(1000):
-        # Silence is never counted as satisfied.
-        survey.status = "no_response"
-        await survey.save(update_fields=["status"])
-        await TicketEvent.create(
-            ticket_id=survey.ticket_id,
-            action="survey_no_response",
-            actor_type="system",
-        )
-        expired += 1
-    return {"sent": sent, "reminded": reminded, "no_response": expired}
+# The round works in sets: each batch is one transaction of a handful of statements whatever
+# its size (claim, ticket transition, events, notifications), then one publish per delivery
+# batch once it commits. A round keeps going while surveys are due, within a time budget so
+# one beat tick never runs for ever; overlapping rounds share the work (SKIP LOCKED).
+BATCH = 500
+ROUND_SECONDS = 45.0
 
 
-async def send_invitation(*, survey: Survey, settings: Settings, now: datetime) -> bool:
-    from notify.outbox import enqueue_delivery
+async def run_round(
+    *,
+    settings: Settings,
+    now: datetime,
+    batch_size: int = BATCH,
+    time_budget: float = ROUND_SECONDS,
+) -> dict[str, int]:
+    """Send surveys that are due, remind, and close unanswered ones as no_response; returns
+    how many of each. Each kind gets at least one batch, then more while time is left."""
+    deadline = time.monotonic() + time_budget
+    counts = {"sent": 0, "reminded": 0, "no_response": 0}
+    steps: tuple[tuple[str, _Step], ...] = (
+        ("sent", send_invitations),
+        ("reminded", send_reminders),
+        ("no_response", expire_unanswered),
+    )
+    for key, step in steps:
+        while True:
+            done, more = await step(settings=settings, now=now, limit=batch_size)
+            counts[key] += done
+            if not more or time.monotonic() >= deadline:
+                break
+    return counts
 
+
+class _Step(Protocol):
+    async def __call__(
+        self, *, settings: Settings, now: datetime, limit: int
+    ) -> tuple[int, bool]: ...
+
+
+def _claim(update: str, due: str) -> str:
+    """``update`` applied to the rows ``due`` selects (``id IN ({due})``) that still match it.
+
+    On PostgreSQL rows another round holds are skipped, not waited for, and the selection is
+    materialised: as a plain ``IN (subquery)`` the planner may run it again for each row, and
+    a re-run skips the rows this statement just changed and locks the next ones, well past the
+    LIMIT. On SQLite the write transaction is exclusive and the UPDATE's WHERE re-checks."""
+    if sql.is_postgres():
+        head = f"WITH due AS MATERIALIZED ({due} FOR UPDATE SKIP LOCKED) "
+    else:
+        head = f"WITH due AS ({due}) "
+    return head + update.replace("{due}", "SELECT id FROM due")
+
+
+async def send_invitations(*, settings: Settings, now: datetime, limit: int) -> tuple[int, bool]:
+    """Invite up to ``limit`` due surveys in one transaction: claim them (scheduled → sent),
+    move their tickets to ``surveyed`` where that is legal, record the events, write the
+    invitations; publish after commit. Returns (invited, whether more may be due)."""
+    reminder_at = (
+        now + timedelta(hours=settings.survey_reminder_hours) if settings.survey_reminders else None
+    )
     async with unit_of_work():
-        claimed = await Survey.filter(id=survey.id, status="scheduled").update(
-            status="sent",
-            sent_at=now,
-            next_reminder_at=now + timedelta(hours=settings.survey_reminder_hours)
-            if settings.survey_reminders
-            else None,
-            expires_at=now + timedelta(days=settings.survey_answer_days),
+        claimed = await sql.rows(
+            _claim(
+                "UPDATE survey SET status = 'sent', sent_at = $1, next_reminder_at = $2, "
+                "expires_at = $3 WHERE status = 'scheduled' AND id IN ({due}) "
+                "RETURNING id, ticket_id",
+                "SELECT id FROM survey WHERE status = 'scheduled' AND send_at <= $1 "
+                "ORDER BY send_at, id LIMIT $4",
+            ),
+            _at(now),
+            _at(reminder_at),
+            _at(now + timedelta(days=settings.survey_answer_days)),
+            limit,
         )
         if not claimed:
-            return False
-        ticket = await Ticket.select_for_update().get(id=survey.ticket_id)
+            return 0, False
+        claimed.sort(key=lambda row: int(row["id"]))
+        tickets = await _tickets({int(row["ticket_id"]) for row in claimed})
         # Reopened or evaluated meanwhile: ask anyway, the answer is still wanted.
-        with contextlib.suppress(IllegalTransition):
-            await apply_action(ticket, Action.SURVEY, actor=Actor("system"))
-        first = question("resolved", ticket)
-        notification = await Notification.create(
-            ticket=ticket,
-            purpose="survey",
-            survey=survey,
-            dedup_key=f"survey:{survey.id}:invite",
-            text=first.text,
-            buttons=[{"label": b.label, "reply": b.reply} for b in first.buttons],
-            link="",
-        )
-        from intake.events import on_commit
+        await _transition(sorted(tickets), Action.SURVEY)
+        rows = []
+        for row in claimed:
+            number, category = tickets[int(row["ticket_id"])]
+            first = _question("resolved", number=number, category=category)
+            rows.append(
+                _notification(
+                    ticket_id=int(row["ticket_id"]),
+                    survey_id=int(row["id"]),
+                    purpose="survey",
+                    dedup_key=f"survey:{row['id']}:invite",
+                    reply=first,
+                )
+            )
+        await _write_notifications(rows)
+    return len(claimed), len(claimed) >= limit
 
-        on_commit(lambda: enqueue_delivery(notification.id))
-    return True
 
-
-async def _remind(survey: Survey, settings: Settings, now: datetime) -> None:
-    from notify.outbox import enqueue_delivery
-
-    ticket = await Ticket.get(id=survey.ticket_id)
+async def send_reminders(*, settings: Settings, now: datetime, limit: int) -> tuple[int, bool]:
+    """Remind up to ``limit`` surveys still unanswered (not yet expired) in one transaction."""
     async with unit_of_work():
-        survey.reminders_sent += 1
-        more = survey.reminders_sent < settings.survey_reminders
-        survey.next_reminder_at = (
-            now + timedelta(hours=settings.survey_reminder_hours) if more else None
+        claimed = await sql.rows(
+            _claim(
+                "UPDATE survey SET reminders_sent = reminders_sent + 1, next_reminder_at = "
+                f"CASE WHEN reminders_sent + 1 < $2 THEN {_timestamp('$3')} ELSE NULL END "
+                "WHERE status = 'sent' AND next_reminder_at <= $1 AND id IN ({due}) "
+                "RETURNING id, ticket_id, stage, reminders_sent",
+                "SELECT id FROM survey WHERE status = 'sent' AND next_reminder_at <= $1 "
+                "AND (expires_at IS NULL OR expires_at > $1) ORDER BY next_reminder_at, id "
+                "LIMIT $4",
+            ),
+            _at(now),
+            settings.survey_reminders,
+            _at(now + timedelta(hours=settings.survey_reminder_hours)),
+            limit,
         )
-        await survey.save(update_fields=["reminders_sent", "next_reminder_at"])
-        ask = question(survey.stage, ticket)
-        notification = await Notification.create(
-            ticket=ticket,
-            purpose="survey_reminder",
-            survey=survey,
-            dedup_key=f"survey:{survey.id}:reminder:{survey.reminders_sent}",
-            text=text("notify.survey_reminder", number=ticket.number) + ask.text,
-            buttons=[{"label": b.label, "reply": b.reply} for b in ask.buttons],
-            link="",
-        )
-        from intake.events import on_commit
+        if not claimed:
+            return 0, False
+        claimed.sort(key=lambda row: int(row["id"]))
+        tickets = await _tickets({int(row["ticket_id"]) for row in claimed})
+        rows = []
+        for row in claimed:
+            number, category = tickets[int(row["ticket_id"])]
+            ask = _question(row["stage"], number=number, category=category)
+            rows.append(
+                _notification(
+                    ticket_id=int(row["ticket_id"]),
+                    survey_id=int(row["id"]),
+                    purpose="survey_reminder",
+                    dedup_key=f"survey:{row['id']}:reminder:{row['reminders_sent']}",
+                    reply=Reply(
+                        text("notify.survey_reminder", number=number) + ask.text,
+                        buttons=ask.buttons,
+                    ),
+                )
+            )
+        await _write_notifications(rows)
+    return len(claimed), len(claimed) >= limit
 
-        on_commit(lambda: enqueue_delivery(notification.id))
+
+async def expire_unanswered(*, settings: Settings, now: datetime, limit: int) -> tuple[int, bool]:
+    """Close up to ``limit`` surveys past their answer time as no_response, with their events.
+    Silence is never counted as satisfied."""
+    async with unit_of_work():
+        claimed = await sql.rows(
+            _claim(
+                "UPDATE survey SET status = 'no_response' WHERE status = 'sent' "
+                "AND expires_at <= $1 AND id IN ({due}) RETURNING id, ticket_id",
+                "SELECT id FROM survey WHERE status = 'sent' AND expires_at <= $1 "
+                "ORDER BY expires_at, id LIMIT $2",
+            ),
+            _at(now),
+            limit,
+        )
+        if not claimed:
+            return 0, False
+        claimed.sort(key=lambda row: int(row["id"]))
+        await _insert_events(
+            [(int(row["ticket_id"]), None, None) for row in claimed], action="survey_no_response"
+        )
+    return len(claimed), len(claimed) >= limit
+
+
+def _timestamp(mark: str) -> str:
+    # A parameter PostgreSQL cannot type from its context (inside CASE); SQLite stores text.
+    return f"CAST({mark} AS TIMESTAMPTZ)" if sql.is_postgres() else mark
+
+
+async def _tickets(ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    """Number and category of each ticket, for the question's wording."""
+    marks = ", ".join(f"${i + 1}" for i in range(len(ids)))
+    found = await sql.rows(f"SELECT id, number, category FROM ticket WHERE id IN ({marks})", *ids)
+    return {int(row["id"]): (row["number"], row["category"]) for row in found}
+
+
+def _at(value: datetime | None) -> Any:
+    return sql.db_value(Survey, "send_at", value) if value is not None else None
+
+
+async def _transition(ticket_ids: list[int], action: Action) -> None:
+    """``apply_action`` for a set of tickets in bulk: each ticket whose status allows ``action``
+    moves (one UPDATE per allowed source status) and gets its event; the others are left as
+    they are (``IllegalTransition``, ignored). Ticket-event listeners are not called: notify's
+    own is the only one and does nothing for these actions."""
+    rule = RULES[action]
+    if rule.target is None or not ticket_ids:
+        return
+    at = sql.db_value(Ticket, "updated_at", datetime.now(UTC))
+    moves: list[tuple[int, str | None, str | None]] = []
+    for source in sorted(rule.sources):
+        marks = ", ".join(f"${i + 4}" for i in range(len(ticket_ids)))
+        moved = await sql.rows(
+            f"UPDATE ticket SET status = $1, updated_at = $2 WHERE status = $3 "
+            f"AND id IN ({marks}) RETURNING id",
+            rule.target.value,
+            at,
+            source.value,
+            *ticket_ids,
+        )
+        moves += [(int(row["id"]), source.value, rule.target.value) for row in moved]
+    moves.sort()
+    await _insert_events(moves, action=action.value)
+
+
+async def _insert_events(moves: list[tuple[int, str | None, str | None]], *, action: str) -> None:
+    """System events (ticket id, from status, to status) in one statement."""
+    if not moves:
+        return
+    at = sql.db_value(TicketEvent, "created_at", datetime.now(UTC))
+    await _insert(
+        "ticket_event",
+        ("ticket_id", "from_status", "to_status"),
+        moves,
+        fixed={
+            "action": action,
+            "actor_type": "system",
+            "actor_id": "",
+            "public_note": "",
+            "internal_note": "",
+            "created_at": at,
+        },
+    )
+
+
+def _notification(
+    *, ticket_id: int, survey_id: int, purpose: str, dedup_key: str, reply: Reply
+) -> tuple[Any, ...]:
+    buttons = [{"label": b.label, "reply": b.reply} for b in reply.buttons]
+    return (
+        ticket_id,
+        survey_id,
+        purpose,
+        dedup_key,
+        reply.text,
+        sql.db_value(Notification, "buttons", buttons),
+    )
+
+
+async def _write_notifications(rows: list[tuple[Any, ...]]) -> list[int]:
+    """Outbox rows (from ``_notification``) in one statement, published once the transaction
+    commits, in delivery batches."""
+    from notify.outbox import enqueue_deliveries
+
+    created = await _insert(
+        "notification",
+        ("ticket_id", "survey_id", "purpose", "dedup_key", "text", "buttons"),
+        rows,
+        fixed={
+            "link": "",
+            "urgent": sql.db_value(Notification, "urgent", False),
+            "status": "pending",
+            "channel": "",
+            "tried": sql.db_value(Notification, "tried", []),
+            "attempts": 0,
+            "not_before": None,
+            "claimed_at": None,
+            "last_error": "",
+            "created_at": sql.db_value(Notification, "created_at", datetime.now(UTC)),
+            "sent_at": None,
+        },
+        returning="id",
+    )
+    ids = sorted(int(row["id"]) for row in created)
+    on_commit(lambda: enqueue_deliveries(ids))
+    return ids
+
+
+async def _insert(
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    *,
+    fixed: dict[str, Any],
+    returning: str = "",
+) -> list[dict[str, Any]]:
+    """One multi-row INSERT: ``columns`` vary by row, ``fixed`` are the same for every row
+    (sent once). Table and column names come from this module, never from input."""
+    params: list[Any] = list(fixed.values())
+    shared = [f"${i + 1}" for i in range(len(params))]
+    values = []
+    for row in rows:
+        marks = []
+        for value in row:
+            params.append(value)
+            marks.append(f"${len(params)}")
+        values.append(f"({', '.join([*marks, *shared])})")
+    statement = (
+        f"INSERT INTO {table} ({', '.join([*columns, *fixed])}) VALUES {', '.join(values)}"
+        + (f" RETURNING {returning}" if returning else "")
+    )
+    return await sql.rows(statement, *params)
 
 
 async def open_survey_for(*, citizen_id: int) -> Survey | None:
