@@ -11,7 +11,7 @@ from hotline.settings import Settings
 from intake.catalogue import text
 from intake.events import on_commit, subscribe
 from intake.models import Ticket, TicketEvent
-from intake.operations import format_due
+from intake.operations import UNSATISFIED, format_due
 from intake.tickets import department_name
 from notify.links import ticket_link
 from notify.models import Notification, Survey
@@ -56,7 +56,7 @@ async def on_ticket_event(ticket: Ticket, event: TicketEvent) -> None:
     if event.action == "close":
         await schedule_survey(ticket=ticket, now=datetime.now(UTC))
     elif event.action == "evaluate":
-        await _mark_answered_elsewhere(ticket)
+        await _mark_answered_elsewhere(ticket, event)
 
 
 def _purpose(ticket: Ticket, event: TicketEvent) -> str | None:
@@ -140,8 +140,23 @@ async def schedule_survey(*, ticket: Ticket, now: datetime) -> Survey:
     return survey
 
 
-async def _mark_answered_elsewhere(ticket: Ticket) -> None:
-    """An evaluation made outside the survey (the H5 page, an operator) answers it."""
-    await Survey.filter(ticket=ticket, status__in=["scheduled", "sent"]).update(
-        status="answered", satisfaction=ticket.satisfaction, answered_at=datetime.now(UTC)
+async def _mark_answered_elsewhere(ticket: Ticket, event: TicketEvent) -> None:
+    """An evaluation made outside the survey (the mini-program or app, the H5 page, an operator)
+    answers it, comment included; an unhappy one alerts a supervisor, as an unhappy answer in
+    the survey itself does (``notify.surveys``)."""
+    comment = event.internal_note.strip()[:2000]
+    answered = await Survey.filter(ticket=ticket, status__in=["scheduled", "sent"]).update(
+        status="answered",
+        stage="done",
+        satisfaction=ticket.satisfaction,
+        comment=comment,
+        answered_at=datetime.now(UTC),
     )
+    if answered and ticket.satisfaction in UNSATISFIED:
+        await TicketEvent.create(
+            ticket=ticket,
+            action="supervisor_alert",
+            actor_type="system",
+            internal_note=f"unhappy callback survey: resolved=None "
+            f"satisfaction={ticket.satisfaction} {comment}",
+        )

@@ -1,7 +1,8 @@
 """The service as a citizen's notifications travel through it: ``hotline serve`` and
-``hotline worker`` as real processes on the test's database and broker, the fake WeChat API and
-a fake Alibaba Cloud SMS endpoint they call over HTTP, and the ways a test talks to them (signed
-WeChat pushes, the staff API)."""
+``hotline worker`` as real processes on the test's database and broker, the fake WeChat API (the
+official account's and the mini-program's) and a fake Alibaba Cloud SMS endpoint they call over
+HTTP, and the ways a test talks to them (signed WeChat pushes, the mini-program's citizen API,
+the staff API)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -33,6 +35,17 @@ from tests.mobile.fakes import FakeAliyunSms
 NUMBER = re.compile(r"[A-Z]{2,3}\d{14}")
 LINK = re.compile(r"https?://[^\s，。]+/t/[A-Za-z0-9_-]+")
 PASSWORD = "e2e-staff-pass-1"
+SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
+MINIPROGRAM_APP_ID = "wxminiprogramE2E01"
+MINIPROGRAM_APP_SECRET = "miniprogram-e2e-secret-0123456789ab"
+# The mini-program's subscribe-message template of each notification.
+MINIPROGRAM_TEMPLATES = {
+    "accepted": "MP_TPL_ACCEPTED",
+    "dispatched": "MP_TPL_DISPATCHED",
+    "replied": "MP_TPL_REPLIED",
+    "closed": "MP_TPL_CLOSED",
+    "survey": "MP_TPL_SURVEY",
+}
 
 
 @dataclass
@@ -98,6 +111,7 @@ class Stack:
     wechat_api: WatchedWechat
     sms_api: FakeAliyunSms
     folder: Path
+    miniprogram_api: WatchedWechat | None = None  # WeChat as the mini-program's AppID sees it
     port: int = field(default_factory=free_port)
     services: list[Service] = field(default_factory=list)
 
@@ -106,8 +120,21 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
+        miniprogram: dict[str, str] = {}
+        if self.miniprogram_api is not None:
+            miniprogram = {
+                "HOTLINE_MINIPROGRAM_APP_ID": MINIPROGRAM_APP_ID,
+                "HOTLINE_MINIPROGRAM_APP_SECRET": MINIPROGRAM_APP_SECRET,
+                "HOTLINE_MINIPROGRAM_API_BASE": self.miniprogram_api.base_url,
+                "HOTLINE_MINIPROGRAM_API_TIMEOUT_SECONDS": "20",
+                **{
+                    f"HOTLINE_MINIPROGRAM_TEMPLATE_{purpose.upper()}": template
+                    for purpose, template in MINIPROGRAM_TEMPLATES.items()
+                },
+            }
         return service_env(
             self.settings,
+            **miniprogram,
             HOTLINE_API_PORT=str(self.port),
             HOTLINE_PUBLIC_BASE_URL=self.base_url,  # links in messages open on this server
             HOTLINE_LOG_LEVEL="INFO",
@@ -229,6 +256,75 @@ class Citizen:
 
 def _text(openid: str, content: str) -> str:
     return push_xml(openid, "text", cdata("Content", content))
+
+
+class MiniProgramUser:
+    """Someone using the mini-program: signed in with a ``wx.login()`` code, allowing subscribe
+    messages, and calling the citizen API as the mini-program's pages do."""
+
+    def __init__(self, stack: Stack, openid: str) -> None:
+        assert stack.miniprogram_api is not None
+        self.stack = stack
+        self.wechat_api = stack.miniprogram_api
+        self.openid = openid
+        self.http = httpx.AsyncClient(base_url=stack.base_url, timeout=30)
+        self.headers: dict[str, str] = {}
+
+    async def sign_in(self) -> None:
+        code = self.wechat_api.issue(f"code-{self.openid}", openid=self.openid)
+        login = await self.http.post("/api/v1/auth/wechat-miniprogram", json={"code": code})
+        assert login.status_code == 200, login.text
+        self.headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    async def allow(self, *template_ids: str) -> dict[str, int]:
+        """What ``wx.requestSubscribeMessage`` answered (all accepted), recorded; the grants
+        left of each template."""
+        answer = await self.http.post(
+            "/api/v1/notifications/subscriptions",
+            headers=self.headers,
+            json={"results": dict.fromkeys(template_ids, "accept")},
+        )
+        assert answer.status_code == 200, answer.text
+        return {g["template_id"]: g["remaining"] for g in answer.json()}
+
+    async def file(self, description: str, location: str, phone: str) -> str:
+        key = str(uuid.uuid4())
+        body = {"description": description, "location": location, "contact_phone": phone}
+        response = await self.http.post(
+            "/api/v1/me/tickets", headers={**self.headers, "Idempotency-Key": key}, json=body
+        )
+        assert response.status_code == 201, response.text
+        # The filing form's retry (the answer got lost): the same ticket, not a second one.
+        again = await self.http.post(
+            "/api/v1/me/tickets", headers={**self.headers, "Idempotency-Key": key}, json=body
+        )
+        assert again.status_code in (200, 201), again.text
+        assert again.json()["number"] == response.json()["number"]
+        return str(response.json()["number"])
+
+    async def ticket(self, number: str) -> dict[str, Any]:
+        response = await self.http.get(f"/api/v1/me/tickets/{number}", headers=self.headers)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    async def evaluate(self, number: str, satisfaction: str, comment: str) -> None:
+        response = await self.http.post(
+            f"/api/v1/me/tickets/{number}/evaluation",
+            headers=self.headers,
+            json={"satisfaction": satisfaction, "comment": comment},
+        )
+        assert response.status_code == 204, response.text
+
+    def subscribe_messages(self) -> list[dict[str, Any]]:
+        """The subscribe messages WeChat accepted for this user, in order."""
+        return [m for m in self.wechat_api.miniprogram_subscribes if m["touser"] == self.openid]
+
+    def subscribe_attempts(self) -> int:
+        """Calls to send this user a subscribe message, accepted or not."""
+        return self.wechat_api.arrivals.count((SUBSCRIBE_SEND, self.openid))
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
 
 
 class StaffDesk:

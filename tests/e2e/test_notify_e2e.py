@@ -1,8 +1,10 @@
 """Notifications end to end, as the citizen and staff experience them: a ticket filed by chatting
-with the WeChat webhook, worked through the staff API of a running ``hotline serve``, each change
-told to the citizen by a real ``hotline worker`` (Celery, on the filesystem broker or Redis) at
-the fake WeChat API, or by SMS when WeChat cannot reach them; the callback survey answered by
-chat; and a worker killed in the middle of a send."""
+with the WeChat webhook (or in the mini-program, over the citizen API), worked through the staff
+API of a running ``hotline serve``, each change told to the citizen by a real ``hotline worker``
+(Celery, on the filesystem broker or Redis) at the fake WeChat API (customer-service or
+mini-program subscribe messages), or by SMS when WeChat cannot reach them; the callback survey
+answered by chat or by the mini-program's evaluation; and a worker killed in the middle of a
+send."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import signal
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +28,11 @@ from tests.channels.wx import APP_ID, APP_SECRET
 from tests.e2e.helpers import sender_for
 from tests.e2e.notify_stack import (
     LINK,
+    MINIPROGRAM_APP_ID,
+    MINIPROGRAM_APP_SECRET,
+    MINIPROGRAM_TEMPLATES,
     Citizen,
+    MiniProgramUser,
     Service,
     Stack,
     StaffDesk,
@@ -43,9 +50,11 @@ REPLY = "已更换灯具，恢复照明。"
 async def stack(db: None, settings: Settings, tmp_path) -> AsyncIterator[Stack]:
     wechat_api = WatchedWechat(app_id=APP_ID, secret=APP_SECRET)
     wechat_api.start()
+    miniprogram_api = WatchedWechat(app_id=MINIPROGRAM_APP_ID, secret=MINIPROGRAM_APP_SECRET)
+    miniprogram_api.start()
     sms_api = FakeAliyunSms()
     sms_api.start()
-    stack = Stack(settings, wechat_api, sms_api, tmp_path)
+    stack = Stack(settings, wechat_api, sms_api, tmp_path, miniprogram_api)
     stack.purge_broker()
     try:
         api = stack.start_api()
@@ -55,6 +64,7 @@ async def stack(db: None, settings: Settings, tmp_path) -> AsyncIterator[Stack]:
     finally:
         stack.stop()
         wechat_api.stop()
+        miniprogram_api.stop()
         sms_api.stop()
 
 
@@ -169,6 +179,127 @@ async def test_wechat_citizen_hears_every_step_and_reopens_the_ticket_in_the_sur
     # Nothing was said twice: the four notifications went out once each, nothing by SMS.
     assert sum(number in text for text in stack.wechat_api.texts_to(openid)) == 4
     assert stack.sms_api.sent == []
+
+
+async def subscribe_message(user: MiniProgramUser, number: str, purpose: str) -> dict[str, Any]:
+    """The one subscribe message of ``purpose``'s template to the user, once the worker has
+    sent it and recorded it sent (staff then act on a quiet database: on SQLite a write racing
+    the worker's last commit is another matter)."""
+    template = MINIPROGRAM_TEMPLATES[purpose]
+
+    def matching() -> list[dict[str, Any]]:
+        return [m for m in user.subscribe_messages() if m["template_id"] == template]
+
+    async def delivered() -> bool:
+        return bool(matching()) and await Notification.exists(
+            ticket__number=number, purpose=purpose, status="sent"
+        )
+
+    await eventually(delivered, what=f"a {purpose} subscribe message", watch=_watched(user.stack))
+    [message] = matching()
+    return message
+
+
+async def test_mini_program_citizen_hears_every_step_by_subscribe_message_and_reopens_it(
+    stack: Stack, staff: StaffDesk
+):
+    openid = "oMPCitizenNotifyE2E00000001"
+    phone = "13700137000"
+    user = MiniProgramUser(stack, openid)
+    try:
+        await user.sign_in()
+        # The filing page asks wx.requestSubscribeMessage for every template; each accept
+        # allows one message.
+        granted = await user.allow(*MINIPROGRAM_TEMPLATES.values())
+        assert granted == dict.fromkeys(MINIPROGRAM_TEMPLATES.values(), 1)
+        number = await user.file(
+            "鼓楼区五一北路88号小区门口的路灯坏了一个多星期，晚上很黑", "鼓楼区五一北路88号", phone
+        )
+        accepted = await subscribe_message(user, number, "accepted")
+
+        await staff.dispatch(number)
+        dispatched = await subscribe_message(user, number, "dispatched")
+        await staff.act("department", number, "accept")
+        await staff.act("department", number, "reply", {"reply": REPLY})
+        replied = await subscribe_message(user, number, "replied")
+        await staff.act("operator", number, "close")
+        closed = await subscribe_message(user, number, "closed")
+        expected = {
+            "accepted": (accepted, "已受理", "诉求已受理"),
+            "dispatched": (dispatched, "已派单", "已转交"),
+            "replied": (replied, "已答复", REPLY[:10]),
+            "closed": (closed, "已办结", "欢迎评价"),
+        }
+        for message, status, note in expected.values():
+            # Tapping it opens the ticket's page in the mini-program.
+            assert message["page"] == f"pages/ticket/detail?number={number}", message
+            assert message["miniprogram_state"] == "formal"
+            assert message["data"]["character_string1"]["value"] == number
+            assert message["data"]["phrase2"]["value"] == status
+            assert note in message["data"]["thing4"]["value"], message
+
+        # The survey round finds the survey due (0 minutes after closure in this stack): the
+        # invitation is a subscribe message of the survey template, opening the ticket's page.
+        sender_for(stack.settings).send_task("notify.surveys")
+        invitation = await subscribe_message(user, number, "survey")
+        assert invitation["page"] == f"pages/ticket/detail?number={number}"
+        assert invitation["data"]["character_string1"]["value"] == number
+        assert invitation["data"]["phrase2"]["value"] == "待评价"
+
+        # That page shows the ticket awaiting the citizen's evaluation; the answer is unhappy.
+        page = await user.ticket(number)
+        assert (page["status"], page["can_evaluate"], page["reply"]) == ("surveyed", True, REPLY)
+        await user.evaluate(number, "dissatisfied", "路灯晚上还是不亮")
+        page = await user.ticket(number)
+        assert (page["status"], page["satisfaction"], page["can_evaluate"]) == (
+            "reopened",
+            "dissatisfied",
+            False,
+        )
+
+        # Sent again to the department: the one "dispatched" message the citizen allowed is
+        # spent, so this one comes by SMS at once.
+        await staff.act("operator", number, "dispatch", {})
+        again = await sms(stack, phone, "已转交")
+        assert number in again
+        await opens_the_ticket(stack, again, number)
+    finally:
+        await user.aclose()
+
+    survey = await Survey.get(ticket__number=number)
+    assert (survey.status, survey.satisfaction, survey.comment) == (
+        "answered",
+        "dissatisfied",
+        "路灯晚上还是不亮",
+    )
+    detail = await staff.get(f"/api/v1/staff/tickets/{number}")
+    assert detail["ticket"]["status"] == "dispatched"
+    assert detail["ticket"]["satisfaction"] == "dissatisfied"
+    actions = [e["action"] for e in detail["events"]]
+    assert actions.count("reopen") == 1
+    alerts = [e for e in detail["events"] if e["action"] == "supervisor_alert"]
+    assert len(alerts) == 1 and "路灯晚上还是不亮" in alerts[0]["internal_note"]
+    # Each message went once, to the openid the grant was given to.
+    sent = user.subscribe_messages()
+    assert [m["template_id"] for m in sent] == [
+        MINIPROGRAM_TEMPLATES[p] for p in ("accepted", "dispatched", "replied", "closed", "survey")
+    ]
+    # No send was tried without a grant: the second "dispatched" went straight to SMS.
+    assert user.subscribe_attempts() == len(sent)
+    assert [p["PhoneNumbers"] for p in stack.sms_api.sent] == [phone]
+    assert stack.wechat_api.sent == [] and stack.wechat_api.templates == []
+    notifications = await staff.get("/api/v1/staff/notifications", status="sent")
+    mine = [n for n in notifications if n["ticket"] == number]
+    assert sorted((n["purpose"], n["channel"]) for n in mine) == [
+        ("accepted", "miniprogram"),
+        ("closed", "miniprogram"),
+        ("dispatched", "miniprogram"),
+        ("dispatched", "sms"),
+        ("replied", "miniprogram"),
+        ("survey", "miniprogram"),
+    ]
+    [by_sms] = [n for n in mine if n["channel"] == "sms"]
+    assert [t["channel"] for t in by_sms["tried"]] == ["miniprogram"], by_sms
 
 
 async def test_when_wechat_cannot_reach_the_citizen_notifications_come_by_sms(
