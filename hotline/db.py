@@ -32,6 +32,9 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     if url.startswith(("postgres://", "asyncpg://")):
         connection = expand_db_url(url)
         connection["credentials"]["reset"] = _keep_session_state
+    elif url.startswith("sqlite://"):
+        connection = expand_db_url(url)
+        connection["engine"] = "hotline.sqlite_engine"  # BEGIN IMMEDIATE (see that module)
     return {
         "connections": {"default": connection},
         "apps": {
