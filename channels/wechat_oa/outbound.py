@@ -67,7 +67,14 @@ class WechatSender:
                 await users.ensure_reachable(openid=openid, now=self.now)
             elif official_account and not await users.is_subscribed(openid=openid):
                 raise Unsubscribed(43004, "user unsubscribed (known locally)")
-            msgid = await send(row.payload)
+            try:
+                msgid = await send(row.payload)
+            except Unsubscribed:
+                if official_account:
+                    # WeChat knows they unfollowed (the event never reached us): remember it,
+                    # so later messages stop here instead of asking WeChat each time.
+                    await users.unsubscribe(openid=openid, at=self.now)
+                raise
         except WechatError as exc:
             row.status = "pending" if exc.retriable else _failed_status(exc)
             row.error_code, row.error_message = exc.code, exc.message[:255]

@@ -129,6 +129,20 @@ async def test_customer_service_messages_respect_the_48_hour_window(api, followe
     assert statuses == {"n:1": "sent", "n:2": "failed", "n:3": "blocked"}
 
 
+async def test_an_unfollow_wechat_reports_is_remembered(api, follower, fake_wechat):
+    sender = WechatSender(api, api.config)
+    await api.tokens.token(api.fetch_token)
+    fake_wechat.fail(CUSTOM, errcode=43004)  # the unsubscribe event never reached us
+    with pytest.raises(errors.Unsubscribed):
+        await sender.send_text(openid=OPENID, content="您的工单已办结。", dedup_key="u:1")
+    # WeChat would now accept a message (the injected fault is spent): asking it again would
+    # deliver this one; it is refused here instead.
+    with pytest.raises(errors.Unsubscribed):
+        await sender.send_text(openid=OPENID, content="回访邀请", dedup_key="u:2")
+    assert fake_wechat.texts_to(OPENID) == []
+    assert not (await WechatUser.get(openid=OPENID)).subscribed
+
+
 async def test_a_failed_send_is_sent_by_the_retry_and_only_once(api, follower, fake_wechat):
     sender = WechatSender(api, api.config)
     await api.tokens.token(api.fetch_token)
