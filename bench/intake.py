@@ -20,6 +20,7 @@ from pathlib import Path
 # Run as a script, this file's folder comes first on sys.path and "intake" would import this
 # file instead of the package.
 sys.path = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.support
 
 import argparse
 import asyncio
@@ -31,6 +32,7 @@ from datetime import UTC, datetime
 
 from tortoise import Tortoise
 
+from bench.support import write_section
 from hotline.db import close_db, init_db, migrate_db
 from hotline.settings import Settings
 from intake.config import intake_config
@@ -116,17 +118,6 @@ def _markdown(backend: str, citizens: int, concurrency: int, result: dict[str, f
     )
 
 
-def _write_section(output: Path, title: str, section: str) -> None:
-    text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-    start = text.find(title)
-    if start >= 0:
-        end = text.find("\n### ", start + len(title))
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    output.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="")
@@ -143,7 +134,7 @@ def main() -> None:
     print(json.dumps({"backend": backend, **result}, indent=2))
     if args.output:
         section = _markdown(backend, args.citizens, args.concurrency, result)
-        _write_section(args.output, f"### intake.receive() on {backend}", section)
+        write_section(args.output, f"### intake.receive() on {backend}", section)
 
 
 if __name__ == "__main__":

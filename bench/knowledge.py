@@ -34,6 +34,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script: make the project importable without installing
 
+from bench.support import write_section
 from intake.instant_answers import may_answer
 from intake.knowledge.search import CONFIDENT, Entry, Index
 from intake.knowledge.seed import SEED_FILE
@@ -174,17 +175,6 @@ def markdown(
     return "\n".join(lines)
 
 
-def _write_section(output: Path, title: str, section: str) -> None:
-    text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-    start = text.find(title)
-    if start >= 0:
-        end = text.find("\n### ", start + len(title))
-        text = text[:start] + section + (text[end:] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    output.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -212,7 +202,7 @@ def main() -> None:
     qps = (speed_in_memory(index, texts), asyncio.run(speed_with_database(texts)))
     print(f"speed: {qps[0]:,.0f} queries/s in memory, {qps[1]:,.0f} queries/s with the database")
     if args.output:
-        _write_section(
+        write_section(
             args.output, "### knowledge (bench/knowledge.py)", markdown(results, gate, qps)
         )
 

@@ -24,13 +24,13 @@ from pathlib import Path
 # Run as a script, this file's folder comes first on sys.path and "intake" would import this
 # file's neighbours instead of the package.
 sys.path = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.support
 
 import argparse
 import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 import httpx
 from tortoise import Tortoise
 
+from bench.support import cpu_seconds, free_port, write_section
 from channels.app_links import LinkConfig, create_link
 from hotline.db import close_db, init_db
 from hotline.settings import Settings
@@ -107,14 +108,8 @@ async def _seed(settings: Settings, count: int) -> list[Seeded]:
     return seeded
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_server(settings: Settings, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     env.update(
         HOTLINE_MODE="production",
@@ -266,26 +261,6 @@ def _load_wrk(
     }
 
 
-def _cpu_seconds(pid: int | None) -> float:
-    """CPU time used so far by the server and its worker processes (Linux /proc)."""
-    if pid is None:
-        return 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    total = 0
-    for each in pids + [int(c) for c in children]:
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
 def _targets(seeded: list[Seeded], n: int) -> dict[str, list[tuple[str, dict[str, str]]]]:
     picks = [seeded[i % len(seeded)] for i in range(n)]
     return {
@@ -338,17 +313,6 @@ def _reading(results: dict[str, dict[str, float]]) -> str:
     )
 
 
-def _write_section(output: Path, title: str, section: str) -> None:
-    text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-    start = text.find(title)
-    if start >= 0:
-        end = text.find("\n### ", start + len(title))
-        text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    output.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
@@ -389,12 +353,12 @@ def main() -> None:
             for concurrency in [int(c) for c in args.concurrency.split(",")]:
                 for name, paths in _targets(seeded, args.requests).items():
                     asyncio.run(_load(base, paths[:200], concurrency))  # warm up
-                    cpu = _cpu_seconds(process.pid if process else None)
+                    cpu = cpu_seconds(process.pid if process else None)
                     if use_wrk:
                         result = _load_wrk(base, paths, concurrency, args.seconds)
                     else:
                         result = asyncio.run(_load(base, paths, concurrency))
-                    cpu = _cpu_seconds(process.pid if process else None) - cpu
+                    cpu = cpu_seconds(process.pid if process else None) - cpu
                     result["server_cpu_ms"] = 1000 * cpu / max(1, result["requests"])
                     results[f"{name} | {concurrency}"] = result
         finally:
@@ -404,7 +368,7 @@ def main() -> None:
     print(json.dumps(results, indent=2, ensure_ascii=False))
     if args.output:
         section = _markdown(args, results, load)
-        _write_section(args.output, "### progress lookups over HTTP on PostgreSQL", section)
+        write_section(args.output, "### progress lookups over HTTP on PostgreSQL", section)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ import redis
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
+from bench.support import write_section
 from channels.app_links import LINK_PATH, LinkConfig
 from hotline.crypto import encrypt
 from hotline.db import close_db, init_db
@@ -356,17 +357,6 @@ def _markdown(args: argparse.Namespace, results: dict[str, float], load: float) 
     )
 
 
-def _write_section(output: Path, title: str, section: str) -> None:
-    text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-    start = text.find(title)
-    if start >= 0:
-        end = text.find("\n### ", start + len(title))
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    output.write_text(text, encoding="utf-8")
-
-
 async def _run(args: argparse.Namespace, env: dict[str, str], folder: Path) -> dict[str, float]:
     settings = Settings()  # from the environment just set: the publisher uses the same
     await init_db(settings)
@@ -441,7 +431,7 @@ def main() -> None:
     print(json.dumps(results, indent=2))
     if args.output:
         section = _markdown(args, results, load)
-        _write_section(args.output, "### surveys after a mass closure on PostgreSQL", section)
+        write_section(args.output, "### surveys after a mass closure on PostgreSQL", section)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from pathlib import Path
 # Run as a script, this file's folder comes first on sys.path and "intake" would import this
 # file's neighbours instead of the package.
 sys.path = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.support
 
 import argparse
 import asyncio
@@ -49,7 +50,6 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import struct
 import subprocess
@@ -63,6 +63,8 @@ from urllib.parse import urlencode, urlsplit
 from xml.etree.ElementTree import ParseError, fromstring
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from bench.support import cpu_seconds, free_port, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "requests.jsonl"
@@ -300,31 +302,6 @@ def summary(stats: Stats, elapsed: float) -> dict[str, float]:
 # --- servers -----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _cpu_seconds(pid: int | None) -> float:
-    """CPU time used so far by the server and its worker processes (Linux /proc)."""
-    if pid is None:
-        return 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    total = 0
-    for each in [pid, *(int(c) for c in children)]:
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
 def _wait_ready(process: subprocess.Popen[bytes], port: int, path: str, what: str) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -407,7 +384,7 @@ def hotline_server(args: argparse.Namespace, folder: Path) -> Iterator[tuple[str
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "hotline", "serve", "--port", str(port)]
     process = subprocess.Popen([*cmd, "--workers", str(args.workers)], cwd=ROOT, env=env)
     try:
@@ -433,7 +410,7 @@ def werobot_server(args: argparse.Namespace, folder: Path) -> Iterator[tuple[str
         "BENCH_WEROBOT_APP_ID": args.app_id,
         "BENCH_WEROBOT_AES_KEY": args.aes_key,
     }
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
     cmd += ["--workers", str(args.workers), "--log-level", "warning"]
     cmd += ["--pythonpath", str(ROOT / "bench"), "werobot_peer:app"]
@@ -451,9 +428,9 @@ def measure(
     warm = min(args.citizens, max(args.concurrency, 20))
     asyncio.run(drive(base, path, warm, args.concurrency, args, f"w{run}"))
     load = os.getloadavg()[0]
-    cpu, client = _cpu_seconds(pid), time.process_time()
+    cpu, client = cpu_seconds(pid), time.process_time()
     stats, elapsed = asyncio.run(drive(base, path, args.citizens, args.concurrency, args, run))
-    cpu, client = _cpu_seconds(pid) - cpu, time.process_time() - client
+    cpu, client = cpu_seconds(pid) - cpu, time.process_time() - client
     result = summary(stats, elapsed)
     result["load_before"] = load
     result["client_cpu_ms"] = 1000 * client / max(1, result["messages"])
@@ -514,17 +491,6 @@ def markdown(args: argparse.Namespace, results: dict[str, dict[str, float]]) -> 
     return text
 
 
-def _write_section(output: Path, heading: str, section: str) -> None:
-    text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-    start = text.find(heading)
-    if start >= 0:
-        end = text.find("\n### ", start + len(heading))
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    output.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
@@ -579,7 +545,7 @@ def main() -> None:
         )
         print(f"ours / WeRoBot messages/s: {ratio:.2f}")
     if args.output:
-        _write_section(args.output, title(args), markdown(args, results))
+        write_section(args.output, title(args), markdown(args, results))
 
 
 if __name__ == "__main__":
