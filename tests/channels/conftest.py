@@ -7,15 +7,11 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
-from kombu import Connection, Queue
 from tortoise import Tortoise
 
 from api.app import create_app
@@ -24,12 +20,12 @@ from channels.wechat_oa.client import WechatApi
 from channels.wechat_oa.config import wechat_config
 from channels.wechat_oa.outbound import WechatSender
 from channels.wechat_oa.transcribe import Transcriber
-from hotline.celery_app import celery_config
 from hotline.settings import Settings
 from intake.config import intake_config
 from tests.channels.fake_wechat import FakeWechat
 from tests.channels.wx import AES_KEY, APP_ID, APP_SECRET, OLD_AES_KEY, TOKEN, Wechat
 from tests.conftest import POSTGRES_URL, make_settings
+from tests.inprocess import serve, take_queued
 
 _WECHAT_TABLES = ("wechat_user", "wechat_media", "wechat_delivery", "wechat_access_token")
 
@@ -100,28 +96,6 @@ async def wx_db(db: None, wx_settings: Settings) -> AsyncIterator[None]:
     yield
 
 
-async def serve(app: Any) -> tuple[str, Callable[[], Awaitable[None]]]:
-    """Serve ``app`` with uvicorn on a free 127.0.0.1 port in this event loop."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-
-    async def stop() -> None:
-        server.should_exit = True
-        await task
-        sock.close()
-
-    return f"http://127.0.0.1:{port}", stop
-
-
 @pytest.fixture
 async def server_url(wx_db: None, wx_settings: Settings) -> AsyncIterator[str]:
     url, stop = await serve(create_app(wx_settings, manage_db=False))
@@ -179,7 +153,7 @@ def run_jobs(wx_settings: Settings) -> JobRunner:
 
     async def run(transcriber: Transcriber | None = None) -> list[str]:
         ran: list[str] = []
-        while jobs := await asyncio.to_thread(_take_all, wx_settings):
+        while jobs := await asyncio.to_thread(take_queued, wx_settings):
             async with WechatApi(wechat_config(wx_settings)) as api:
                 sender = WechatSender(api, api.config)
                 intake = intake_config(wx_settings)
@@ -204,27 +178,6 @@ def run_jobs(wx_settings: Settings) -> JobRunner:
         return ran
 
     return run
-
-
-def _take_all(settings: Settings) -> list[tuple[str, dict[str, Any]]]:
-    config = celery_config(settings)
-    options = dict(config.get("broker_transport_options", {}))
-    options["control_folder"] = str(settings.broker_dir / "control")
-    queue = Queue("hotline")
-    taken = []
-    with (
-        Connection(config["broker_url"], transport_options=options) as connection,
-        connection.SimpleQueue(queue) as simple,
-    ):
-        while True:
-            try:
-                message = simple.get(timeout=0.05)
-            except simple.Empty:
-                return taken
-            args, kwargs, _ = message.payload
-            assert not args, "tasks take keyword arguments only"
-            taken.append((message.headers["task"], kwargs))
-            message.ack()
 
 
 @pytest.fixture(scope="session")

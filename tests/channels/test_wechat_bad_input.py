@@ -13,8 +13,9 @@ from api.app import create_app
 from channels.models import WechatMedia, WechatUser
 from channels.wechat_oa import crypto
 from intake.models import Conversation, InboundMessage
-from tests.channels.conftest import serve, wechat_settings
+from tests.channels.conftest import wechat_settings
 from tests.channels.wx import AES_KEY, APP_ID, GH_ID, TOKEN, Wechat, cdata, signed_query, text_xml
+from tests.inprocess import serve
 
 OPENID = "oCitizenBad00000000000000001"
 HEAD = cdata("ToUserName", GH_ID) + cdata("FromUserName", OPENID) + "<CreateTime>1</CreateTime>"

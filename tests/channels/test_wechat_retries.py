@@ -15,9 +15,10 @@ from channels.models import WechatMedia, WechatUser
 from channels.wechat_oa import inbound, render
 from channels.wechat_oa.transcribe import NoTranscriber
 from intake.models import Conversation, InboundMessage, Ticket
-from tests.channels.conftest import JobRunner, serve, wechat_settings
+from tests.channels.conftest import JobRunner, wechat_settings
 from tests.channels.fake_wechat import FakeWechat
 from tests.channels.wx import Wechat, cdata, event_xml, push_xml, text_xml
+from tests.inprocess import serve
 
 NUMBER = re.compile(r"[A-Z]{2}\d{14}")
 OPENID = "oCitizenRetry000000000000001"

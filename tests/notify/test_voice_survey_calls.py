@@ -19,7 +19,8 @@ from intake.models import Ticket, TicketEvent
 from intake.workflow import Actor
 from notify import delivery, surveys, voice_surveys
 from notify.models import Notification, Survey
-from tests.voice.conftest import Platform, Speech, queued
+from tests.inprocess import take_queued
+from tests.voice.conftest import Platform, Speech
 
 STAFF = Actor("staff", "1")
 PHONE = "13800138000"
@@ -77,7 +78,7 @@ async def test_a_closed_phone_ticket_is_surveyed_by_a_call_and_keyed_discontent_
         data={"outcome": "answered", "digits": "13"},  # solved, but 不满意
     )
     assert answered.status_code == 200, answered.text
-    [(name, kwargs)] = queued(voice_settings)
+    [(name, kwargs)] = take_queued(voice_settings)
     assert name == voice_surveys.ANSWER_TASK
     taken = await voice_surveys.take_call_answer(
         call_task_id=kwargs["call_task_id"], now=datetime.now(UTC)
@@ -111,7 +112,7 @@ async def test_a_citizen_no_chat_reaches_answers_the_call_by_voice(
         files={"recording": ("a.amr", io.BytesIO(speech("没解决，路灯还是不亮", "amr")))},
     )
     assert posted.status_code == 202, posted.text
-    [(name, kwargs)] = queued(voice_settings)
+    [(name, kwargs)] = take_queued(voice_settings)
     assert name == "voice.transcribe_call_answer"
     engine = scripted("没解决，路灯还是不亮")  # the words; the espeak audio is really decoded
     row = await voice_survey.transcribe_answer(

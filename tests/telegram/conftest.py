@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from kombu import Connection, Queue
 from tortoise import Tortoise
 
 from api.app import create_app
@@ -27,10 +23,10 @@ from channels.telegram.config import telegram_config
 from channels.telegram.errors import TelegramError
 from channels.telegram.sweep import sweep
 from channels.telegram.turns import Deps
-from hotline.celery_app import celery_config
 from hotline.settings import Settings
 from intake.config import intake_config
 from tests.conftest import POSTGRES_URL, make_settings
+from tests.inprocess import serve, take_queued
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.telegram.tg import SECRET
 
@@ -102,27 +98,6 @@ async def tg_db(db: None, tg_settings: Settings) -> AsyncIterator[None]:
     yield
 
 
-async def serve(app: Any) -> tuple[str, Callable[[], Awaitable[None]]]:
-    """Serve ``app`` with uvicorn on a free 127.0.0.1 port in this event loop."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-
-    async def stop() -> None:
-        server.should_exit = True
-        await task
-        sock.close()
-
-    return f"http://127.0.0.1:{port}", stop
-
-
 @pytest.fixture
 async def server_url(tg_db: None, tg_settings: Settings) -> AsyncIterator[str]:
     url, stop = await serve(create_app(tg_settings, manage_db=False))
@@ -156,7 +131,7 @@ def run_jobs(tg_settings: Settings) -> JobRunner:
         config = telegram_config(tg_settings)
         deps = deps_for(tg_settings)
         async with open_bot(config) as bot:
-            while jobs := await asyncio.to_thread(take_all, tg_settings):
+            while jobs := await asyncio.to_thread(take_queued, tg_settings):
                 for name, kwargs in jobs:
                     ran.append(name)
                     try:
@@ -188,24 +163,3 @@ def run_jobs(tg_settings: Settings) -> JobRunner:
         return ran
 
     return run
-
-
-def take_all(settings: Settings) -> list[tuple[str, dict[str, Any]]]:
-    """Every message waiting on the settings' embedded broker, acknowledged."""
-    config = celery_config(settings)
-    options = dict(config.get("broker_transport_options", {}))
-    options["control_folder"] = str(settings.broker_dir / "control")
-    taken = []
-    with (
-        Connection(config["broker_url"], transport_options=options) as connection,
-        connection.SimpleQueue(Queue("hotline")) as simple,
-    ):
-        while True:
-            try:
-                message = simple.get(timeout=0.05)
-            except simple.Empty:
-                return taken
-            args, kwargs, _ = message.payload
-            assert not args, "tasks take keyword arguments only"
-            taken.append((message.headers["task"], kwargs))
-            message.ack()

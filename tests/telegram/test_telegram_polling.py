@@ -12,7 +12,8 @@ from channels.telegram.config import telegram_config
 from channels.telegram.models import TelegramUpdate
 from channels.telegram.polling import poll, poll_once
 from tests.e2e.helpers import service_env, start
-from tests.telegram.conftest import JobRunner, deps_for, take_all
+from tests.inprocess import take_queued
+from tests.telegram.conftest import JobRunner, deps_for
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.telegram.tg import Person
 
@@ -87,4 +88,4 @@ async def test_the_poll_command_stores_updates_and_stops_on_sigterm(
         poller.send_signal(signal.SIGTERM)
         code = poller.wait(timeout=30)
     assert code == 0, log.read_text()[-3000:]
-    assert take_all(tg_settings)[0][0] == "telegram.process_update"  # queued for the worker
+    assert take_queued(tg_settings)[0][0] == "telegram.process_update"  # queued for the worker

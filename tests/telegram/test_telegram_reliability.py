@@ -16,7 +16,8 @@ from channels.telegram.errors import RetriableTelegramError
 from channels.telegram.models import TelegramMedia, TelegramUpdate
 from channels.telegram.sweep import sweep
 from intake.models import InboundMessage
-from tests.telegram.conftest import JobRunner, deps_for, take_all
+from tests.inprocess import take_queued
+from tests.telegram.conftest import JobRunner, deps_for
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.tg import Person, post
 
@@ -35,7 +36,7 @@ async def test_an_update_stored_while_the_broker_is_down_is_swept_up_later(
     now = datetime.now(UTC)
     row = await store.accept(ma.text(COMPLAINT), jobs=BrokerDown(), now=now)
     assert row.status == "pending"  # stored: the webhook answered 200 and loses nothing
-    assert take_all(tg_settings) == []
+    assert take_queued(tg_settings) == []
     config = telegram_config(tg_settings)
     jobs = deps_for(tg_settings).jobs
     assert await sweep(config=config, jobs=jobs, now=now) == {"updates": 0, "media": 0}

@@ -21,12 +21,10 @@ from typing import Any
 
 import httpx
 import pytest
-from kombu import Connection, Queue
 from tortoise import Tortoise
 
 from api.app import create_app
 from channels.voice_sign import sign
-from hotline.celery_app import celery_config
 from hotline.settings import Settings
 from tests.conftest import POSTGRES_URL, make_settings
 from voice import asr, silk
@@ -198,25 +196,6 @@ async def http(voice_db: None, voice_settings: Settings) -> AsyncIterator[httpx.
 @pytest.fixture
 def platform(http: httpx.AsyncClient) -> Platform:
     return Platform(http)
-
-
-def queued(settings: Settings) -> list[tuple[str, dict[str, Any]]]:
-    """Take every job published on this test's embedded broker: (task name, kwargs)."""
-    config = celery_config(settings)
-    options = dict(config.get("broker_transport_options", {}))
-    options["control_folder"] = str(settings.broker_dir / "control")
-    taken = []
-    with (
-        Connection(config["broker_url"], transport_options=options) as connection,
-        connection.SimpleQueue(Queue("hotline")) as simple,
-    ):
-        while True:
-            try:
-                message = simple.get(timeout=0.05)
-            except simple.Empty:
-                return taken
-            taken.append((message.headers["task"], message.payload[1]))
-            message.ack()
 
 
 @pytest.fixture(scope="session", autouse=True)

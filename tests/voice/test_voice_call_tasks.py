@@ -12,7 +12,8 @@ from channels.voice_models import CallTask
 from hotline.settings import Settings
 from intake.catalogue import text
 from tests.conftest import TEST_SECRET
-from tests.voice.conftest import Platform, Speech, queued
+from tests.inprocess import take_queued
+from tests.voice.conftest import Platform, Speech
 from voice.audio import read_wav
 
 
@@ -64,7 +65,9 @@ async def test_keypad_answer_is_parsed_and_the_survey_code_told(
         "source": "dtmf",
         "comment": "",
     }
-    assert queued(voice_settings) == [("notify.voice_survey_answer", {"call_task_id": task.id})]
+    assert take_queued(voice_settings) == [
+        ("notify.voice_survey_answer", {"call_task_id": task.id})
+    ]
 
 
 async def test_recorded_answer_is_transcribed_by_the_worker(
@@ -79,7 +82,7 @@ async def test_recorded_answer_is_transcribed_by_the_worker(
         files={"recording": ("a.amr", io.BytesIO(recording))},
     )
     assert posted.status_code == 202, posted.text
-    [(name, kwargs)] = queued(voice_settings)
+    [(name, kwargs)] = take_queued(voice_settings)
     assert name == "voice.transcribe_call_answer"
     scripted("解决了，就是不太满意")  # what a citizen said; the real audio is still decoded
     row = await voice_survey.transcribe_answer(

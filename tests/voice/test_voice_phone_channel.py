@@ -15,7 +15,8 @@ from channels.voice_models import CallRecording
 from hotline.settings import Settings
 from intake.models import Ticket, TicketEvent
 from tests.factories import staff_user
-from tests.voice.conftest import Platform, Speech, queued
+from tests.inprocess import take_queued
+from tests.voice.conftest import Platform, Speech
 
 REPORT = "发生车祸了，有人受伤"
 
@@ -29,7 +30,7 @@ async def _bearer(http: httpx.AsyncClient, username: str = "operator1") -> dict[
 
 
 async def _run_transcription(settings: Settings) -> list[str]:
-    jobs = queued(settings)
+    jobs = take_queued(settings)
     for name, kwargs in jobs:
         assert name == "voice.transcribe_call"
         await voice_phone.transcribe_recording(settings=settings, **kwargs)
