@@ -9,7 +9,7 @@ from hotline.settings import Settings
 from intake.catalogue import text
 from intake.messages import Button, Reply
 from notify.recipients import PHONE_CALL
-from notify.senders import DeliveryError, OutboundMessage, register
+from notify.senders import DeliveryError, OutboundMessage, register, unregister_all
 
 
 def _buttons(message: OutboundMessage) -> tuple[Button, ...]:
@@ -152,6 +152,9 @@ class SmsNotifier:
 
 
 def install_senders(settings: Settings) -> None:
+    # Exactly the channels these settings enable: one switched off since the last install (or
+    # by another app in the same process) must not stay in the fallback chain.
+    unregister_all()
     register("sms", SmsNotifier)
     if settings.telegram_enabled:
         register("telegram", TelegramNotifier)

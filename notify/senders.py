@@ -45,6 +45,11 @@ def register(channel: str, factory: SenderFactory) -> None:
     _REGISTRY[channel] = factory
 
 
+def unregister_all() -> None:
+    """Forget every sender (before registering those of new settings)."""
+    _REGISTRY.clear()
+
+
 def sender_for(channel: str, settings: Settings) -> Sender | None:
     factory = _REGISTRY.get(channel)
     return factory(settings) if factory else None

@@ -48,6 +48,7 @@ def notify_settings(settings: Settings) -> Settings:
 def fake_senders() -> Iterator[dict[str, FakeSender]]:
     saved = dict(senders._REGISTRY)
     fakes = {name: FakeSender(name) for name in ("sms", "wechat", "telegram")}
+    senders.unregister_all()  # only the fakes: no real sender left by an earlier test
     for name, fake in fakes.items():
         senders.register(name, lambda _settings, fake=fake: fake)
     yield fakes
