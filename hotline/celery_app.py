@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -82,20 +83,26 @@ R = TypeVar("R")
 
 _loop: asyncio.AbstractEventLoop | None = None
 _db_ready = False
+# The solo pool runs a task whose countdown has passed (a retry, a delayed send) in Celery's timer
+# thread, while the main thread may be running the next task from the queue: both would drive the
+# one loop ("This event loop is already running"), so tasks take turns. The database connections
+# belong to this loop, which is why it is one loop and not one per thread.
+_loop_turn = threading.Lock()
 
 
 def run_async(coro: Coroutine[Any, Any, R]) -> R:
     """Run a coroutine on this worker process's one event loop, with the database connected."""
     global _loop, _db_ready
-    if _loop is None or _loop.is_closed():
-        _loop = asyncio.new_event_loop()
-        _db_ready = False
-    if not _db_ready:
-        from hotline.db import init_db
+    with _loop_turn:
+        if _loop is None or _loop.is_closed():
+            _loop = asyncio.new_event_loop()
+            _db_ready = False
+        if not _db_ready:
+            from hotline.db import init_db
 
-        _loop.run_until_complete(init_db(get_settings()))
-        _db_ready = True
-    return _loop.run_until_complete(coro)
+            _loop.run_until_complete(init_db(get_settings()))
+            _db_ready = True
+        return _loop.run_until_complete(coro)
 
 
 @worker_process_shutdown.connect  # prefork children
@@ -103,11 +110,12 @@ def run_async(coro: Coroutine[Any, Any, R]) -> R:
 def _close_db(**_: Any) -> None:
     # An open aiosqlite connection is a non-daemon thread: without this the process never exits.
     global _db_ready
-    if _loop is not None and _db_ready:
-        from hotline.db import close_db
+    with _loop_turn:
+        if _loop is not None and _db_ready:
+            from hotline.db import close_db
 
-        _loop.run_until_complete(close_db())
-        _db_ready = False
+            _loop.run_until_complete(close_db())
+            _db_ready = False
 
 
 def hotline_task(

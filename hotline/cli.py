@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -46,10 +47,19 @@ def serve(
     )
 
 
+class WorkerPool(StrEnum):
+    # No thread pool: a worker process runs its tasks on one event loop that owns its database
+    # connections, so threads would only take turns. Scale with processes.
+    prefork = "prefork"
+    solo = "solo"
+
+
 @cli.command()
 def worker(
     concurrency: Annotated[int, typer.Option(help="Worker processes")] = 2,
-    pool: Annotated[str, typer.Option(help="prefork | solo | threads")] = "prefork",
+    pool: Annotated[WorkerPool, typer.Option(help="prefork, or solo (one process)")] = (
+        WorkerPool.prefork
+    ),
 ) -> None:
     """Run a Celery worker."""
     from hotline.celery_app import app
@@ -59,7 +69,7 @@ def worker(
             "worker",
             "--loglevel=INFO",
             f"--concurrency={concurrency}",
-            f"--pool={pool}",
+            f"--pool={pool.value}",
             "--without-gossip",
             "--without-mingle",
         ]
