@@ -29,6 +29,7 @@ from intake.events import unit_of_work
 from intake.pii import mask_phone
 from intake.storage import storage_for
 from intake.tickets import TicketDraft, create_ticket
+from intake.timeline_notes import timeline_note
 from intake.triage import triage
 from intake.workflow import Action, Actor, apply_action
 from voice.asr import limits_of, transcribe_audio
@@ -204,10 +205,10 @@ async def confirm_draft(
         ticket = created.ticket
         if scope.startswith("emergency:"):
             number = scope.partition(":")[2]
-            note = text("timeline.transferred", number=number)
+            note = timeline_note("transferred", number=number)
             await apply_action(ticket, Action.TRANSFER, actor=actor, public_note=note)
         elif scope.startswith("out:"):
-            note = text("timeline.rejected")
+            note = timeline_note("rejected")
             await apply_action(ticket, Action.REJECT, actor=actor, public_note=note)
         row.status, row.ticket_number, row.confirmed_by = "confirmed", ticket.number, str(staff_id)
         await row.save(update_fields=["status", "ticket_number", "confirmed_by", "updated_at"])

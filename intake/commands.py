@@ -22,7 +22,9 @@ class ParsedCommand:
 
 
 TICKET_NUMBER = re.compile(r"[A-Za-z]{2,4}\d{14}")
-_LOOKUP = re.compile(r"^(?:查询|查|进度|查进度|查询进度)\s*[:：]?\s*([A-Za-z]{2,4}\d{14})?$")
+_LOOKUP = re.compile(
+    r"^(?:查询|查|进度|查进度|查询进度|status|check|progress)\s*[:：]?\s*([A-Za-z]{2,4}\d{14})?$"
+)
 _WORDS: dict[str, Command] = {
     "帮助": Command.HELP,
     "help": Command.HELP,
@@ -37,6 +39,11 @@ _WORDS: dict[str, Command] = {
     "人工服务": Command.HUMAN,
     "我的工单": Command.MY_TICKETS,
     "我的诉求": Command.MY_TICKETS,
+    # English, for citizens on an English client (the English catalogue names these words).
+    "cancel": Command.CANCEL,
+    "agent": Command.HUMAN,
+    "human": Command.HUMAN,
+    "my tickets": Command.MY_TICKETS,
 }
 
 

@@ -21,15 +21,16 @@ from intake.catalogue import text
 from intake.citizens import known_phone, remember_phone
 from intake.commands import Command, parse_command
 from intake.config import IntakeConfig
+from intake.display_names import category_name, kind_name
 from intake.errors import TicketNotFound
 from intake.messages import Button, IntakeMessage, Reply
 from intake.models import Citizen, Conversation
 from intake.operations import format_due
 from intake.pii import PiiKind, find_pii, mask_phone, normalize_mobile
 from intake.places import extract_location
-from intake.progress import category_name, lookup_for_citizen, render_view, tickets_of
+from intake.progress import lookup_for_citizen, render_view, tickets_of
 from intake.recording import record_emergency, record_out_of_scope
-from intake.taxonomy import CATEGORIES, KINDS
+from intake.taxonomy import CATEGORIES
 from intake.tickets import TicketDraft, create_ticket, department_name
 from intake.triage import triage
 from intake.workflow import Actor
@@ -57,9 +58,16 @@ _CONFIRM = frozenset(
         "没问题",
         "确认提交",
         "1",
+        # Citizens on an English client (Telegram abroad) are told they may reply in English.
+        "yes",
+        "y",
+        "ok",
+        "okay",
+        "confirm",
+        "submit",
     }
 )
-_LOCATION_PREFIXES = ("地点", "地址", "位置", "修改地点", "修改地址")
+_LOCATION_PREFIXES = ("地点", "地址", "位置", "修改地点", "修改地址", "place", "address")
 MIN_DESCRIPTION = 6
 
 
@@ -288,7 +296,7 @@ def _confirmation(turn: Turn) -> Reply:
     return Reply(
         text(
             "dialogue.confirm",
-            kind=KINDS.get(slots["kind"], text("kind.unknown")),
+            kind=kind_name(slots["kind"]),
             category=category_name(slots.get("category")),
             description=slots["description"],
             location_line=text("dialogue.confirm_location_line", location=location)
@@ -343,12 +351,12 @@ async def _answer_confirm(turn: Turn, body: str) -> list[Reply]:
                 Reply(text("dialogue.media_attached", media=_media_names(turn))),
                 _confirmation(turn),
             ]
-    if body in _CONFIRM:
+    if body.rstrip("。.!！ ").lower() in _CONFIRM:
         return await _file(turn)
     if _take_location(turn, body):
         return [_confirmation(turn)]
     for prefix in _LOCATION_PREFIXES:
-        if body.startswith(prefix) and len(body) > len(prefix) + 1:
+        if body.lower().startswith(prefix) and len(body) > len(prefix) + 1:
             turn.slots["location"] = body[len(prefix) :].lstrip(" ：:是为改成")
             turn.slots["latitude"] = turn.slots["longitude"] = None
             return [_confirmation(turn)]
@@ -401,7 +409,7 @@ async def _file(turn: Turn) -> list[Reply]:
             text(
                 key,
                 number=ticket.number,
-                kind=KINDS.get(ticket.kind, ""),
+                kind=kind_name(ticket.kind),
                 department=await department_name(ticket),
                 due=format_due(ticket.due_at),
             ),

@@ -15,6 +15,7 @@ from hotline import crypto
 from intake.catalogue import text
 from intake.citizens import citizen_for
 from intake.config import IntakeConfig
+from intake.display_names import kind_name
 from intake.errors import IdempotencyConflict, InvalidInput, InvalidPhone
 from intake.events import unit_of_work
 from intake.models import Citizen, InboundMessage, Region
@@ -22,6 +23,7 @@ from intake.operations import format_due
 from intake.pii import normalize_mobile
 from intake.taxonomy import CATEGORIES, KINDS
 from intake.tickets import TicketDraft, create_ticket, department_name
+from intake.timeline_notes import timeline_note
 from intake.triage import triage
 from intake.workflow import Action, Actor, apply_action
 
@@ -144,12 +146,12 @@ async def _file(
             ticket,
             Action.TRANSFER,
             actor=actor,
-            public_note=text("timeline.transferred", number=number),
+            public_note=timeline_note("transferred", number=number),
         )
         return FilingResult(ticket.number, ticket.status, text(f"emergency.{number}"), scope=scope)
     if result.is_out_of_scope:
         await apply_action(
-            ticket, Action.REJECT, actor=actor, public_note=text("timeline.rejected")
+            ticket, Action.REJECT, actor=actor, public_note=timeline_note("rejected")
         )
         advice = text("out_of_scope.intro") + text(f"out_of_scope.{result.out_reason}")
         return FilingResult(ticket.number, ticket.status, advice, scope=scope)
@@ -166,7 +168,7 @@ async def _file(
     message = text(
         "dialogue.created",
         number=ticket.number,
-        kind=KINDS.get(ticket.kind, ""),
+        kind=kind_name(ticket.kind),
         department=await department_name(ticket),
         due=format_due(ticket.due_at),
     )

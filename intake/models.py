@@ -130,6 +130,8 @@ class Ticket(Model):
         "hotline.Ticket", related_name="merged_repeats", null=True, on_delete=fields.SET_NULL
     )
     triage_confidence = fields.FloatField(default=0.0)
+    # The catalogue language the citizen filed in: notifications and surveys are written in it.
+    language = fields.CharField(max_length=16, default="zh-CN")
     created_at = UtcDatetimeField(auto_now_add=True, db_index=True)
     updated_at = UtcDatetimeField(auto_now=True)
     closed_at = UtcDatetimeField(null=True)

@@ -16,13 +16,13 @@ from intake.catalogue import text
 from intake.citizen_auth import CitizenPrincipal
 from intake.citizens import known_phone, remember_phone
 from intake.config import IntakeConfig
+from intake.display_names import category_name, kind_name
 from intake.errors import InvalidPhone, TicketNotFound
 from intake.filing import FilingForm, FilingResult, file_request
 from intake.models import Citizen, Department, Region, Ticket, TicketEvent
 from intake.pii import mask_text, normalize_mobile
 from intake.progress import (
     TicketView,
-    category_name,
     normalize_number,
     read_citizen_ticket,
     view_from,
@@ -143,7 +143,7 @@ def _summary(ticket: Ticket) -> TicketSummary:
         number=ticket.number,
         status=ticket.status,
         status_name=text(f"status.{ticket.status}"),
-        kind_name=KINDS.get(ticket.kind, text("kind.unknown")),
+        kind_name=kind_name(ticket.kind),
         category_name=category_name(ticket.category),
         summary=description if len(description) <= 60 else description[:60] + "…",
         created_at=ticket.created_at,

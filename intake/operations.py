@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from hotline.logging import ticket_number_var
-from intake.catalogue import text
+from intake.catalogue import DEFAULT_LANGUAGE, text
 from intake.config import IntakeConfig
 from intake.errors import InvalidInput, NotFound, TicketNotFound
 from intake.events import unit_of_work
 from intake.models import Department, Ticket
 from intake.ticket_scope import EVERY_TICKET, TicketScope
+from intake.timeline_notes import timeline_note
 from intake.workdays import SHANGHAI
 from intake.workflow import Action, Actor, apply_action
 
@@ -49,9 +50,9 @@ async def _run(
         return ticket
 
 
-def format_due(moment: datetime) -> str:
+def format_due(moment: datetime, language: str | None = None) -> str:
     local = moment.astimezone(SHANGHAI)
-    return text("misc.due_format", year=local.year, month=local.month, day=local.day)
+    return text("misc.due_format", language, year=local.year, month=local.month, day=local.day)
 
 
 async def dispatch(
@@ -69,13 +70,13 @@ async def dispatch(
             raise InvalidInput("no department to dispatch to")
         department = await ticket.department  # type: ignore[misc]
         redispatch = ticket.status != "received"
-        key = "timeline.redispatched" if redispatch else "timeline.dispatched"
+        key = "redispatched" if redispatch else "dispatched"
         await apply_action(
             ticket,
             Action.DISPATCH,
             actor=actor,
             internal_note=note,
-            public_note=text(key, department=department.name),
+            public_note=timeline_note(key, department=department.name),
         )
 
     return await _run(number, step)
@@ -84,7 +85,7 @@ async def dispatch(
 async def accept(*, number: str, actor: Actor, scope: TicketScope = EVERY_TICKET) -> Ticket:
     async def step(ticket: Ticket) -> None:
         await apply_action(
-            ticket, Action.ACCEPT, actor=actor, public_note=text("timeline.accepted")
+            ticket, Action.ACCEPT, actor=actor, public_note=timeline_note("accepted")
         )
 
     return await _run(number, step, scope)
@@ -103,7 +104,7 @@ async def return_ticket(
             Action.RETURN,
             actor=actor,
             internal_note=reason,
-            public_note=text("timeline.returned"),
+            public_note=timeline_note("returned"),
         )
 
     return await _run(number, step, scope)
@@ -124,7 +125,7 @@ async def request_extension(
             Action.REQUEST_EXTENSION,
             actor=actor,
             internal_note=reason,
-            public_note=text("timeline.extension_requested"),
+            public_note=timeline_note("extension_requested"),
         )
 
     return await _run(number, step, scope)
@@ -144,9 +145,11 @@ async def decide_extension(
             ticket.due_at = deadline.due_at
             ticket.due_is_estimate = ticket.due_is_estimate or deadline.estimated
             ticket.deadline_warned = False
-            public = text("timeline.extension_approved", due=format_due(deadline.due_at))
+            public = timeline_note(
+                "extension_approved", due=format_due(deadline.due_at, DEFAULT_LANGUAGE)
+            )
         else:
-            public = text("timeline.extension_rejected")
+            public = timeline_note("extension_rejected")
         await apply_action(
             ticket,
             Action.DECIDE_EXTENSION,
@@ -168,7 +171,7 @@ async def reply(
 
     async def step(ticket: Ticket) -> None:
         ticket.reply_text = reply_text.strip()
-        await apply_action(ticket, Action.REPLY, actor=actor, public_note=text("timeline.replied"))
+        await apply_action(ticket, Action.REPLY, actor=actor, public_note=timeline_note("replied"))
 
     return await _run(number, step, scope)
 
@@ -176,7 +179,7 @@ async def reply(
 async def close(*, number: str, actor: Actor, now: datetime) -> Ticket:
     async def step(ticket: Ticket) -> None:
         ticket.closed_at = now
-        await apply_action(ticket, Action.CLOSE, actor=actor, public_note=text("timeline.closed"))
+        await apply_action(ticket, Action.CLOSE, actor=actor, public_note=timeline_note("closed"))
 
     return await _run(number, step)
 
@@ -189,7 +192,7 @@ async def reopen(*, number: str, reason: str, actor: Actor) -> Ticket:
             Action.REOPEN,
             actor=actor,
             internal_note=reason,
-            public_note=text("timeline.reopened"),
+            public_note=timeline_note("reopened"),
         )
 
     return await _run(number, step)
@@ -205,7 +208,7 @@ async def supervise(*, number: str, note: str, actor: Actor) -> Ticket:
             Action.SUPERVISE,
             actor=actor,
             internal_note=note,
-            public_note=text("timeline.supervised"),
+            public_note=timeline_note("supervised"),
         )
 
     return await _run(number, step)
@@ -223,7 +226,7 @@ async def evaluate(*, number: str, satisfaction: str, actor: Actor, comment: str
             Action.EVALUATE,
             actor=actor,
             internal_note=comment,
-            public_note=text("timeline.evaluated"),
+            public_note=timeline_note("evaluated"),
         )
         if satisfaction in UNSATISFIED:
             ticket.closed_at = None
@@ -232,7 +235,7 @@ async def evaluate(*, number: str, satisfaction: str, actor: Actor, comment: str
                 Action.REOPEN,
                 actor=actor,
                 internal_note=f"unsatisfied evaluation: {comment}",
-                public_note=text("timeline.reopened"),
+                public_note=timeline_note("reopened"),
             )
 
     return await _run(number, step)

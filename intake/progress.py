@@ -12,12 +12,13 @@ from datetime import datetime
 
 from intake import ratelimit
 from intake.catalogue import text
+from intake.display_names import category_name, kind_name
 from intake.errors import TicketNotFound
 from intake.models import ChannelIdentity, Ticket
 from intake.operations import format_due
 from intake.pii import mask_text
-from intake.taxonomy import CATEGORIES, KINDS
 from intake.ticket_reads import TicketRead, read_ticket, read_ticket_counted
+from intake.timeline_notes import for_reader
 from intake.workdays import SHANGHAI
 
 
@@ -47,11 +48,6 @@ class TicketView:
     timeline: tuple[TimelineEntry, ...]
 
 
-def category_name(code: str | None) -> str:
-    category = CATEGORIES.get(code or "")
-    return category.name_zh if category else text("kind.unknown")
-
-
 def view_from(read: TicketRead) -> TicketView:
     ticket = read.ticket
     return TicketView(
@@ -59,7 +55,7 @@ def view_from(read: TicketRead) -> TicketView:
         status=ticket.status,
         status_name=text(f"status.{ticket.status}"),
         kind=ticket.kind,
-        kind_name=KINDS.get(ticket.kind, text("kind.unknown")),
+        kind_name=kind_name(ticket.kind),
         category=ticket.category,
         category_name=category_name(ticket.category),
         department_name=read.department_name or text("misc.no_department"),
@@ -68,7 +64,9 @@ def view_from(read: TicketRead) -> TicketView:
         created_at=ticket.created_at,
         due_at=ticket.due_at,
         reply=mask_text(ticket.reply_text),
-        timeline=tuple(TimelineEntry(e.at, e.public_note) for e in read.events if e.public_note),
+        timeline=tuple(
+            TimelineEntry(e.at, for_reader(e.public_note)) for e in read.events if e.public_note
+        ),
     )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from intake.catalogue import text
 from intake.models import Ticket
 from intake.tickets import TicketDraft, create_ticket
+from intake.timeline_notes import timeline_note
 from intake.triage import TriageResult
 from intake.workflow import Action, apply_action
 
@@ -40,7 +40,7 @@ async def record_emergency(*, turn: Turn, description: str, result: TriageResult
         created.ticket,
         Action.TRANSFER,
         actor=turn.actor,
-        public_note=text("timeline.transferred", number=result.emergency_number or "110"),
+        public_note=timeline_note("transferred", number=result.emergency_number or "110"),
     )
     return created.ticket
 
@@ -58,6 +58,6 @@ async def record_out_of_scope(*, turn: Turn, description: str, result: TriageRes
         Action.REJECT,
         actor=turn.actor,
         internal_note=f"out of scope: {result.out_reason}",
-        public_note=text("timeline.rejected"),
+        public_note=timeline_note("rejected"),
     )
     return created.ticket

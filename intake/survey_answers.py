@@ -56,6 +56,8 @@ _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
                     "极差",
                     "糟糕透了",
                     "太糟糕",
+                    "verydissatisfied",
+                    "veryunsatisfied",
                 )
             ],
             *[
@@ -71,6 +73,9 @@ _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
                     "不好",
                     "差",
                     "不满",
+                    "dissatisfied",
+                    "unsatisfied",
+                    "notsatisfied",
                 )
             ],
             *[
@@ -86,6 +91,7 @@ _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
                     "马马虎虎",
                     "过得去",
                     "还好",
+                    "fairlysatisfied",
                 )
             ],
             *[
@@ -101,6 +107,9 @@ _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
                     "没什么不满意",
                     "谢谢",
                     "感谢",
+                    "satisfied",
+                    "thanks",
+                    "thankyou",
                 )
             ],
             *[
@@ -117,6 +126,7 @@ _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
                     "太好了",
                     "点赞",
                     "给力",
+                    "verysatisfied",
                 )
             ],
         ],
@@ -150,6 +160,11 @@ _UNRESOLVED = (
     "不解决",
     "解决不了",
     "还没好",
+    "notsolved",
+    "unsolved",
+    "notresolved",
+    "unresolved",
+    "notfixed",
 )
 _RESOLVED = (
     "已解决",
@@ -167,6 +182,9 @@ _RESOLVED = (
     "好了",
     "已经好了",
     "恢复了",
+    "solved",
+    "resolved",
+    "fixed",
 )
 _YES = ("是", "是的", "对", "嗯", "有", "解决", "yes", "y")
 _NO = ("否", "不是", "没有", "没", "不", "no", "n")

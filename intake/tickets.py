@@ -8,13 +8,14 @@ from typing import Any
 
 from hotline import crypto
 from hotline.logging import ticket_number_var
-from intake.catalogue import text
+from intake.catalogue import current_language, text
 from intake.config import IntakeConfig
 from intake.counters import increment
 from intake.events import publish
 from intake.models import Citizen, Region, Ticket, TicketEvent
 from intake.pii import mask_phone
 from intake.routing import route
+from intake.timeline_notes import timeline_note
 from intake.workdays import SHANGHAI, compute_due_at
 from intake.workflow import OPEN_STATUSES, Action, Actor, Status, apply_action
 
@@ -155,6 +156,7 @@ async def create_ticket(
         due_at=deadline.due_at,
         due_is_estimate=deadline.estimated,
         triage_confidence=draft.confidence,
+        language=current_language(),
     )
     received = await TicketEvent.create(
         ticket=ticket,
@@ -162,7 +164,7 @@ async def create_ticket(
         to_status=Status.RECEIVED.value,
         actor_type=actor.kind,
         actor_id=actor.id,
-        public_note=text("timeline.received", number=number),
+        public_note=timeline_note("received", number=number),
     )
     repeat = None
     if citizen is not None and draft.scope == "in":
@@ -180,7 +182,7 @@ async def create_ticket(
             ticket,
             Action.MERGE,
             actor=actor,
-            public_note=text("timeline.merged", number=repeat.number),
+            public_note=timeline_note("merged", number=repeat.number),
         )
         await TicketEvent.create(
             ticket=repeat,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from hotline.settings import Settings
-from intake.catalogue import text
+from intake.catalogue import speaking, text
 from intake.events import on_commit, subscribe
 from intake.models import Ticket, TicketEvent
 from intake.operations import UNSATISFIED, format_due
@@ -91,11 +91,14 @@ async def _write(ticket: Ticket, event: TicketEvent, purpose: str) -> None:
     now = datetime.now(UTC)
     urgent = ticket.urgency == "urgent"
     not_before = now if urgent else next_allowed(now, parse_quiet_hours(config.quiet_hours))
+    # The citizen's language, not the one of whoever caused the change (staff, a worker).
+    with speaking(ticket.language):
+        rendered = await _render(ticket, purpose, link)
     notification = await Notification.create(
         ticket=ticket,
         purpose=purpose,
         dedup_key=f"event:{event.id}:{purpose}",
-        text=await _render(ticket, purpose, link),
+        text=rendered,
         link=link,
         urgent=urgent,
         not_before=not_before,

@@ -11,17 +11,17 @@ from __future__ import annotations
 import contextlib
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from hotline.settings import Settings
 from intake import operations, sql
-from intake.catalogue import text
+from intake.catalogue import speaking, text
+from intake.display_names import category_name, level_name
 from intake.errors import IllegalTransition
 from intake.events import on_commit, unit_of_work
 from intake.messages import Button, Reply
 from intake.models import Ticket, TicketEvent
-from intake.progress import category_name
-from intake.survey_answers import LEVEL_NAMES, LEVELS, SurveyAnswer, parse_answer
+from intake.survey_answers import LEVELS, SurveyAnswer, parse_answer
 from intake.workflow import RULES, Action, Actor
 from notify.models import Notification, Survey
 
@@ -30,7 +30,8 @@ _NONE = frozenset({"无", "没有", "没了", "不用", "没有了", "no", "none
 
 
 def question(stage: str, ticket: Ticket) -> Reply:
-    return _question(stage, number=ticket.number, category=ticket.category)
+    with speaking(ticket.language):
+        return _question(stage, number=ticket.number, category=ticket.category)
 
 
 def _question(stage: str, *, number: str, category: str | None) -> Reply:
@@ -49,7 +50,7 @@ def _question(stage: str, *, number: str, category: str | None) -> Reply:
     if stage == "satisfaction":
         return Reply(
             text("notify.survey_satisfaction"),
-            buttons=tuple(Button(LEVEL_NAMES[level], str(i + 1)) for i, level in enumerate(LEVELS)),
+            buttons=tuple(Button(level_name(level), str(i + 1)) for i, level in enumerate(LEVELS)),
         )
     return Reply(text("notify.survey_comment"))
 
@@ -136,8 +137,9 @@ async def send_invitations(*, settings: Settings, now: datetime, limit: int) -> 
         await _transition(sorted(tickets), Action.SURVEY)
         rows = []
         for row in claimed:
-            number, category = tickets[int(row["ticket_id"])]
-            first = _question("resolved", number=number, category=category)
+            ticket = tickets[int(row["ticket_id"])]
+            with speaking(ticket.language):
+                first = _question("resolved", number=ticket.number, category=ticket.category)
             rows.append(
                 _notification(
                     ticket_id=int(row["ticket_id"]),
@@ -175,18 +177,17 @@ async def send_reminders(*, settings: Settings, now: datetime, limit: int) -> tu
         tickets = await _tickets({int(row["ticket_id"]) for row in claimed})
         rows = []
         for row in claimed:
-            number, category = tickets[int(row["ticket_id"])]
-            ask = _question(row["stage"], number=number, category=category)
+            ticket = tickets[int(row["ticket_id"])]
+            with speaking(ticket.language):
+                ask = _question(row["stage"], number=ticket.number, category=ticket.category)
+                reminder = text("notify.survey_reminder", number=ticket.number) + ask.text
             rows.append(
                 _notification(
                     ticket_id=int(row["ticket_id"]),
                     survey_id=int(row["id"]),
                     purpose="survey_reminder",
                     dedup_key=f"survey:{row['id']}:reminder:{row['reminders_sent']}",
-                    reply=Reply(
-                        text("notify.survey_reminder", number=number) + ask.text,
-                        buttons=ask.buttons,
-                    ),
+                    reply=Reply(reminder, buttons=ask.buttons),
                 )
             )
         await _write_notifications(rows)
@@ -221,11 +222,22 @@ def _timestamp(mark: str) -> str:
     return f"CAST({mark} AS TIMESTAMPTZ)" if sql.is_postgres() else mark
 
 
-async def _tickets(ids: set[int]) -> dict[int, tuple[str, str | None]]:
-    """Number and category of each ticket, for the question's wording."""
+class _Wording(NamedTuple):
+    """What a survey question says about its ticket, and in which language."""
+
+    number: str
+    category: str | None
+    language: str
+
+
+async def _tickets(ids: set[int]) -> dict[int, _Wording]:
     marks = ", ".join(f"${i + 1}" for i in range(len(ids)))
-    found = await sql.rows(f"SELECT id, number, category FROM ticket WHERE id IN ({marks})", *ids)
-    return {int(row["id"]): (row["number"], row["category"]) for row in found}
+    found = await sql.rows(
+        f"SELECT id, number, category, language FROM ticket WHERE id IN ({marks})", *ids
+    )
+    return {
+        int(row["id"]): _Wording(row["number"], row["category"], row["language"]) for row in found
+    }
 
 
 def _at(value: datetime | None) -> Any:

@@ -25,6 +25,7 @@ def message(
     location: Location | None = None,
     media: tuple[Media, ...] = (),
     region_hint: str = "",
+    language: str = "",
 ) -> IntakeMessage:
     return IntakeMessage(
         channel=channel,
@@ -34,6 +35,7 @@ def message(
         location=location,
         media=media,
         region_hint=region_hint,
+        language=language,
     )
 
 
@@ -47,15 +49,17 @@ class Chat:
         sender: str = "citizen-1",
         channel: str = "test",
         now: datetime | None = None,
+        language: str = "",
     ) -> None:
         self.config = config
         self.sender = sender
         self.channel = channel
         self.now = now
+        self.language = language
 
     async def say(self, text: str = "", **kwargs: object) -> list[str]:
         result = await receive(
-            message(text, sender=self.sender, channel=self.channel, **kwargs),  # type: ignore[arg-type]
+            message(text, sender=self.sender, channel=self.channel, language=self.language, **kwargs),  # type: ignore[arg-type]
             config=self.config,
             now=self.now,
         )

@@ -34,6 +34,10 @@ def catalogue_language(code: str) -> str:
     return DEFAULT_LANGUAGE
 
 
+def current_language() -> str:
+    return _current.get()
+
+
 @contextmanager
 def speaking(language: str) -> Iterator[None]:
     token = _current.set(language)
