@@ -58,8 +58,15 @@ class Chat:
         self.language = language
 
     async def say(self, text: str = "", **kwargs: object) -> list[str]:
+        said = message(
+            text,
+            sender=self.sender,
+            channel=self.channel,
+            language=self.language,
+            **kwargs,  # type: ignore[arg-type]
+        )
         result = await receive(
-            message(text, sender=self.sender, channel=self.channel, language=self.language, **kwargs),  # type: ignore[arg-type]
+            said,
             config=self.config,
             now=self.now,
         )
