@@ -31,46 +31,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 from intake import triage_lexicon as lex
 from intake import triage_lexicon_kind as kl
 from intake import triage_model
 from intake.taxonomy import OTHER
+from intake.triage_english import is_english, triage_english
 from intake.triage_lexicon import Lexicon, normalize
 from intake.triage_model import Combination, Prediction
+from intake.triage_result import IN_SCOPE, NORMAL, URGENT, TriageResult
 
-IN_SCOPE = "in"
-URGENT = "urgent"
-NORMAL = "normal"
-
-
-@dataclass(frozen=True)
-class TriageResult:
-    """What triage decided; `scope` is `in`, `emergency:<number>` or `out:<reason>`."""
-
-    scope: str
-    kind: str
-    category: str | None
-    urgency: str
-    confidence: float
-
-    @property
-    def is_emergency(self) -> bool:
-        return self.scope.startswith("emergency:")
-
-    @property
-    def emergency_number(self) -> str | None:
-        return self.scope.partition(":")[2] if self.is_emergency else None
-
-    @property
-    def is_out_of_scope(self) -> bool:
-        return self.scope.startswith("out:")
-
-    @property
-    def out_reason(self) -> str | None:
-        return self.scope.partition(":")[2] if self.is_out_of_scope else None
+__all__ = ["IN_SCOPE", "NORMAL", "URGENT", "TriageResult", "decide", "triage"]
 
 
 def _any(words: Iterable[str], text: str) -> bool:
@@ -373,6 +345,9 @@ def triage(text: str) -> TriageResult:
 # Channels retry and citizens repeat themselves: identical texts are common enough to cache.
 @lru_cache(maxsize=4096)
 def _triage_prepared(text: str) -> TriageResult:
+    if is_english(text):
+        found = _emergency(text, _KIND.score(text))
+        return triage_english(text, chinese_emergency=found[0] if found else None)
     return decide(text, *_model(text))
 
 

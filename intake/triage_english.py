@@ -1,0 +1,156 @@
+"""Triage of a request written in English (Telegram users abroad, foreign residents, investors).
+
+The Chinese rules (`intake.triage`) read Chinese: given "There is a fire next door" they find no
+cue at all. This module follows the same three stages with English cues from
+`intake/data/triage_english.txt`, matched as whole words: an emergency happening now (the same
+clause rules: a cue in a hypothetical or habitual clause does not count, a past event does not
+unless the text says now), then the few out-of-scope reasons an English request raises, then
+category and kind. A request mixing English with a Chinese address is English as long as most of
+its letters are Latin; the Chinese emergency cues are consulted as well, so a Chinese word for
+fire is never missed. Confidence is lower than the Chinese rules give (the cues are fewer and
+no corpus measures them): at most 0.6, so staff confirm the category.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+from intake.taxonomy import CATEGORIES, KINDS, OTHER, OUT_OF_SCOPE_REASONS
+from intake.triage_lexicon import CATEGORY_PRIORITY, DEFAULT_KIND, KINDS_BY_PRIORITY, normalize
+from intake.triage_result import IN_SCOPE, NORMAL, URGENT, TriageResult
+
+_DATA = Path(__file__).parent / "data" / "triage_english.txt"
+_LATIN = re.compile(r"[a-z]")
+_CJK = re.compile("[\u4e00-\u9fff]")
+_CLAUSE_SPLIT = re.compile(r"[,.!?;:，。！？；：]+|\s(?:but|and then|because)\s")
+_URGENT = re.compile(r"\b(?:danger(?:ous)?|hazardous|urgent(?:ly)?|about to (?:fall|collapse))\b")
+CONFIDENT = 0.6
+UNSURE = 0.3
+
+
+def is_english(text: str) -> bool:
+    """Whether most of the letters are Latin: "fire at 鼓楼区五一北路88号" is English."""
+    lowered = normalize(text)
+    return len(_LATIN.findall(lowered)) > len(_CJK.findall(lowered))
+
+
+class _Cues:
+    """One section of the cue file: whole-word patterns, each with a weight."""
+
+    def __init__(self, lines: list[tuple[str, float]]) -> None:
+        self.patterns = [(re.compile(rf"\b(?:{pattern})\b"), weight) for pattern, weight in lines]
+        self.any = re.compile("|".join(rf"\b(?:{pattern})\b" for pattern, _ in lines))
+
+    def found(self, text: str) -> bool:
+        return self.any.search(text) is not None
+
+    def score(self, text: str) -> float:
+        return sum(weight * len(p.findall(text)) for p, weight in self.patterns)
+
+
+@cache
+def _sections() -> dict[str, _Cues]:
+    lines: dict[str, list[tuple[str, float]]] = {}
+    current: list[tuple[str, float]] | None = None
+    for raw in _DATA.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = lines.setdefault(line[1:-1], [])
+            continue
+        if current is None:
+            raise ValueError(f"{_DATA}: a cue before the first [section]: {line!r}")
+        pattern, _, weight = line.partition("  @")
+        current.append((pattern.strip(), float(weight) if weight else 2.0))
+    unknown = [section for section in lines if not _known(section)]
+    if unknown:
+        raise ValueError(f"{_DATA}: unknown sections {unknown}")
+    return {section: _Cues(cues) for section, cues in lines.items()}
+
+
+def _known(section: str) -> bool:
+    group, _, name = section.partition(".")
+    if group == "out":
+        return name in OUT_OF_SCOPE_REASONS
+    if group == "kind":
+        return name in KINDS
+    return group == "emergency" or section in CATEGORIES
+
+
+def _has(group: str, text: str) -> bool:
+    return _sections()[f"emergency.{group}"].found(text)
+
+
+def _live(text: str) -> str:
+    """The clauses that may describe a danger happening now (see `intake.triage._live`)."""
+    clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+    return " | ".join(
+        c
+        for c in clauses
+        if not _has("hypothetical", c)
+        and not _has("habitual", c)
+        and (not _has("past", c) or _has("now", c))
+    )
+
+
+def emergency_number(text: str) -> str | None:
+    """110/119/120/122 when the text describes an emergency happening now, else None."""
+    text = _sections()["emergency.false_friends"].any.sub(" ", normalize(text))
+    now = _has("now", text)
+    if _has("past", text) and not now:
+        return None
+    live = _live(text)
+    aftermath = _has("aftermath", text) and not now
+    gas_leak = _has("gas_leak", live) and not _has("reported", text)
+    if gas_leak or _has("fire", live):
+        return "119"
+    injured = _has("injury", live) and not _has("no_injury", text)
+    if _has("crash", live) and (injured or now) and not aftermath:
+        return "122"
+    if _has("crime", live) or _has("missing", live) or _has("selfharm", live):
+        return "110"
+    if _has("fraud", live) and now and not aftermath:
+        return "110"
+    if _has("rescue", live):
+        return "119"
+    if _has("medical", live) and not aftermath:
+        return "120"
+    return None
+
+
+def _best(scores: Mapping[str, float], order: tuple[str, ...]) -> str | None:
+    ranked = sorted(
+        (label for label, score in scores.items() if score > 0),
+        key=lambda label: (-scores[label], order.index(label) if label in order else len(order)),
+    )
+    return ranked[0] if ranked else None
+
+
+def triage_english(text: str, chinese_emergency: str | None = None) -> TriageResult:
+    """Scope, kind, category and urgency of an English request. ``chinese_emergency`` is what
+    the Chinese rules found in the same text (a Chinese word for fire in an English sentence)."""
+    lowered = normalize(text)
+    sections = _sections()
+    number = emergency_number(text) or chinese_emergency
+    if number is not None:
+        return TriageResult(f"emergency:{number}", "help", None, URGENT, CONFIDENT)
+    for reason in OUT_OF_SCOPE_REASONS:
+        cues = sections.get(f"out.{reason}")
+        if cues is not None and cues.found(lowered):
+            return TriageResult(f"out:{reason}", "complaint", None, NORMAL, UNSURE)
+    categories = {code: sections[code].score(lowered) for code in CATEGORIES if code in sections}
+    category = _best(categories, CATEGORY_PRIORITY) or OTHER
+    kinds = {
+        kind: sections[f"kind.{kind}"].score(lowered)
+        for kind in KINDS_BY_PRIORITY
+        if f"kind.{kind}" in sections
+    }
+    kind = _best(kinds, KINDS_BY_PRIORITY) or DEFAULT_KIND.get(category, "consult")
+    urgency = URGENT if _URGENT.search(lowered) else NORMAL
+    return TriageResult(
+        IN_SCOPE, kind, category, urgency, CONFIDENT if category != OTHER else UNSURE
+    )

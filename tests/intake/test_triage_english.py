@@ -1,0 +1,91 @@
+"""Requests written in English are triaged by English cues: emergencies first, then scope,
+category and kind. The Chinese rules see no cue in them at all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from intake.triage import triage
+from intake.triage_english import is_english
+from tests.factories import Chat
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "requests.jsonl"
+
+EMERGENCIES = [
+    ("There is a fire in the building next door, people are trapped", "119"),
+    ("fire at 鼓楼区五一北路88号 please come", "119"),
+    ("There is a gas leak in our kitchen, strong smell of gas", "119"),
+    ("There is a lot of smoke coming from the apartment upstairs and nobody answers", "119"),
+    ("A man is robbing the shop with a knife right now", "110"),
+    ("Someone is trying to break in to my flat right now", "110"),
+    ("My child is missing, we lost him in the park 10 minutes ago", "110"),
+    ("My father collapsed and is not breathing, help!", "120"),
+    ("An old man fell and is lying on the ground, he is unconscious", "120"),
+    ("A car hit a cyclist just now, he is bleeding on the road", "122"),
+    ("楼下着火了 please help", "119"),  # a Chinese cue in an English sentence counts too
+]
+
+NOT_EMERGENCIES = [
+    ("The fire exit in our building is blocked by bikes", "safety.hazard"),
+    ("What should I do if there is a fire in my flat?", None),
+    ("There was a car accident last week, I want compensation from insurance", "police.traffic"),
+    ("Two cars crashed at the junction, nobody was hurt, but the road is blocked", None),
+    ("The restaurant downstairs produces smoke every evening", "env.air"),
+    ("I was fired without notice and the company refuses to pay my salary", "hr.wage"),
+    ("The elevator keeps breaking down, we are worried someone will be trapped", None),
+]
+
+IN_SCOPE = [
+    ("The streetlight outside my building has been broken for a week", "urban.streetlight", "help"),
+    ("My employer has not paid my wages for three months", "hr.wage", "help"),
+    ("How do I apply for a residence permit?", "police.household", "consult"),
+    ("I want to thank the staff at the service centre, great job", "gov.service", "praise"),
+    ("I suggest adding more buses on route 5", "transport.transit", "suggestion"),
+    ("Neighbours play loud music until 2am, I want to complain", "env.noise", "complaint"),
+    ("The shop closed and refuses to refund my prepaid card", "market.consumer", "complaint"),
+    ("No water in our whole building since this morning", "utility.water", "help"),
+]
+
+
+@pytest.mark.parametrize(("text", "number"), EMERGENCIES)
+def test_emergencies_in_english_are_sent_to_the_emergency_number(text: str, number: str):
+    result = triage(text)
+    assert result.emergency_number == number, result
+
+
+@pytest.mark.parametrize(("text", "category"), NOT_EMERGENCIES)
+def test_a_fire_exit_a_past_accident_or_a_worry_is_not_an_emergency(
+    text: str, category: str | None
+):
+    result = triage(text)
+    assert not result.is_emergency, result
+    if category:
+        assert result.category == category, result
+
+
+@pytest.mark.parametrize(("text", "category", "kind"), IN_SCOPE)
+def test_english_requests_get_a_category_and_a_kind(text: str, category: str, kind: str):
+    result = triage(text)
+    assert (result.scope, result.category, result.kind) == ("in", category, kind)
+    assert result.confidence <= 0.6  # fewer cues than the Chinese rules: staff confirm
+
+
+def test_out_of_scope_and_unknown_english():
+    assert triage("I want to sue my landlord").out_reason == "litigation"
+    unknown = triage("Hello, I have a question about something")
+    assert unknown.category == "other" and unknown.confidence < 0.5
+
+
+def test_chinese_requests_never_take_the_english_path():
+    texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    assert texts and not [t for t in texts if is_english(t)]
+    assert not is_english("鼓楼区五一北路88号 路灯坏了 LED")
+
+
+async def test_an_english_fire_report_is_told_to_call_119_in_english(db, config, now):
+    noor = Chat(config, channel="telegram", sender="5150003", now=now, language="en")
+    reply = (await noor.say("There is a fire in the flat next door, smoke everywhere!"))[0]
+    assert "call 119 immediately" in reply
