@@ -24,14 +24,14 @@ from tortoise.exceptions import IntegrityError
 from channels.jobs import Jobs
 from channels.voice_models import VoiceTranscript
 from hotline.settings import Settings
-from intake.catalogue import DEFAULT_LANGUAGE, text
+from intake.catalogue import DEFAULT_LANGUAGE, catalogue_language, text
 from intake.config import IntakeConfig
 from intake.errors import NotFound
 from intake.messages import IntakeMessage, Media, ReceiveResult, Reply
 from intake.models import TicketEvent
 from intake.receive import receive
 from intake.storage import ObjectMissing, storage_for
-from voice.asr import Transcript, transcribe_audio
+from voice.asr import MANDARIN, Transcript, transcribe_audio
 from voice.audio import MIME_TYPES, sniff
 from voice.errors import AudioRejected, EngineUnavailable
 
@@ -71,6 +71,13 @@ async def register_recording(
     return row
 
 
+def spoken_language(client_language: str) -> str | None:
+    """What to listen for from a client in ``client_language`` (a code such as "en-GB"):
+    Mandarin from Chinese clients; from others English or Mandarin (people in China often set
+    their phone to English), left to the engine to tell apart."""
+    return MANDARIN if catalogue_language(client_language) == DEFAULT_LANGUAGE else None
+
+
 async def transcribe(*, transcript_id: int, settings: Settings) -> VoiceTranscript:
     """Run speech recognition once for the row; later calls return what was stored."""
     row = await VoiceTranscript.get_or_none(id=transcript_id)
@@ -81,7 +88,12 @@ async def transcribe(*, transcript_id: int, settings: Settings) -> VoiceTranscri
     try:
         audio = await storage_for(settings, row.storage).get(key=row.ref)
         row.content_type = MIME_TYPES[sniff(audio)]
-        heard = await asyncio.to_thread(transcribe_audio, audio, settings=settings)
+        heard = await asyncio.to_thread(
+            transcribe_audio,
+            audio,
+            settings=settings,
+            language=spoken_language(row.language or DEFAULT_LANGUAGE),
+        )
     except (AudioRejected, EngineUnavailable, ObjectMissing) as exc:
         # Permanent for this recording: the conversation asks the citizen to type instead.
         logger.warning("voice %s:%s not transcribed: %s", row.channel, row.external_id, exc)

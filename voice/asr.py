@@ -38,11 +38,15 @@ class Transcript:
     engine: str = ""
 
 
+MANDARIN = "zh"
+
+
 class AsrEngine(Protocol):
     name: str
 
-    def transcribe(self, pcm: Pcm) -> Transcript:
-        """Recognise 16 kHz mono PCM (``voice.audio.to_pcm16k``). Blocking, CPU-bound."""
+    def transcribe(self, pcm: Pcm, language: str | None = MANDARIN) -> Transcript:
+        """Recognise 16 kHz mono PCM (``voice.audio.to_pcm16k``). Blocking, CPU-bound.
+        ``language`` None lets an engine that can tell Mandarin from English decide."""
         ...
 
 
@@ -108,24 +112,27 @@ def limits_of(settings: Settings) -> AudioLimits:
     )
 
 
-def transcribe_pcm(pcm: Pcm, *, engine: AsrEngine) -> Transcript:
+def transcribe_pcm(pcm: Pcm, *, engine: AsrEngine, language: str | None = MANDARIN) -> Transcript:
     """Recognise decoded audio; silence gives an empty transcript without running the model."""
     if rms_dbfs(pcm) < SILENCE_DBFS:
         return Transcript(text="", confidence=0.0, duration=pcm.duration, engine=engine.name)
-    raw = engine.transcribe(pcm)
+    raw = engine.transcribe(pcm, language)
     return Transcript(
         text=tidy(raw.text), confidence=raw.confidence, duration=raw.duration, engine=raw.engine
     )
 
 
-def transcribe_audio(data: bytes, *, settings: Settings) -> Transcript:
-    """Any accepted recording (AMR, SILK, mp3, m4a, WAV, ...) to simplified-Chinese text.
+def transcribe_audio(
+    data: bytes, *, settings: Settings, language: str | None = MANDARIN
+) -> Transcript:
+    """Any accepted recording (AMR, SILK, mp3, m4a, WAV, ...) to text: simplified Chinese, or
+    English when ``language`` is None and the speaker spoke English.
 
     Raises ``AudioRejected`` for audio we will not take and ``EngineUnavailable`` when the
     engine cannot run here. Blocking: call it from a worker (or ``asyncio.to_thread``).
     """
     pcm = to_pcm16k(data, limits=limits_of(settings), ffmpeg=settings.voice_ffmpeg)
-    return transcribe_pcm(pcm, engine=engine_for(settings))
+    return transcribe_pcm(pcm, engine=engine_for(settings), language=language)
 
 
 _REPEATS = re.compile(r"(.{1,4}?)\1{4,}")

@@ -63,10 +63,12 @@ class ScriptedEngine:
 
     words: str
     heard: list[float] = field(default_factory=list)
+    languages: list[str | None] = field(default_factory=list)
     name: str = "scripted"
 
-    def transcribe(self, pcm: Pcm) -> Transcript:
+    def transcribe(self, pcm: Pcm, language: str | None = "zh") -> Transcript:
         self.heard.append(pcm.duration)
+        self.languages.append(language)
         return Transcript(self.words, 0.9, pcm.duration, self.name)
 
 
@@ -221,6 +223,7 @@ async def test_an_english_client_hears_the_dialogue_in_english_after_a_voice_not
     await run_jobs()
 
     assert len(engine.heard) == 1
+    assert engine.languages == [None]  # English or Mandarin: Whisper tells them apart
     assert fake_api.texts_to(emma.chat_id) == [
         "We have received your voice message and are transcribing it. Please wait a moment.",
         text("dialogue.ask_phone", language="en"),

@@ -110,11 +110,13 @@ class ScriptedEngine:
     words: str
     confidence: float = 0.9
     heard: list[float] = field(default_factory=list)
+    languages: list[str | None] = field(default_factory=list)
     name: str = "scripted"
 
-    def transcribe(self, pcm: Pcm) -> Transcript:
+    def transcribe(self, pcm: Pcm, language: str | None = "zh") -> Transcript:
         assert pcm.rate == 16_000
         self.heard.append(pcm.duration)
+        self.languages.append(language)
         return Transcript(self.words, self.confidence, pcm.duration, self.name)
 
 

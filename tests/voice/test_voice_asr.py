@@ -9,6 +9,7 @@ sample rate, a model that does not load or English/garbage output.
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,18 @@ def test_mandarin_in_every_format_is_recognised_within_a_cer_bound(
     # the others come out as Chinese with about half the characters right. docs/benchmarks.md
     assert sum(_chinese_share(r.text) for r in results.values()) / len(results) >= 0.7, seen
     assert sum(rates.values()) / len(rates) <= 0.7, seen
+
+
+def test_english_speech_from_an_english_client_is_heard_as_english(asr_settings: Settings):
+    # language=None is what channels.voice_intake asks for a client that is not Chinese.
+    wav = subprocess.run(
+        ["espeak-ng", "-v", "en", "-s", "150", "--stdout", "People are trapped in the lift"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    heard = asr.transcribe_audio(wav, settings=asr_settings, language=None)
+    assert "trapped" in heard.text.lower() and _chinese_share(heard.text) == 0.0, heard
+    assert " " in heard.text.strip()  # words keep their spaces
 
 
 def test_the_wechat_adapter_returns_the_words(speech: Speech, asr_settings: Settings):

@@ -134,7 +134,8 @@ class PaddleAsrEngine:
             decode_config=config.decode,
         )
 
-    def transcribe(self, pcm: Pcm) -> Transcript:
+    def transcribe(self, pcm: Pcm, language: str | None = "zh") -> Transcript:
+        # The U2 models for Mandarin hear Mandarin whatever ``language`` asks for.
         import numpy as np
         import paddle
 

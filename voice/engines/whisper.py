@@ -119,16 +119,18 @@ class WhisperEngine:
             initial_prompt=settings.voice_whisper_initial_prompt,
         )
 
-    def transcribe(self, pcm: Pcm) -> Transcript:
+    def transcribe(self, pcm: Pcm, language: str | None = "zh") -> Transcript:
+        # The prompt is Mandarin: it would pull English speech towards Chinese.
+        prompt = self.initial_prompt if language == "zh" else ""
         segments, info = self.model.transcribe(
             to_float32(pcm),
-            language="zh",
+            language=language,  # None: Whisper detects it (one more encoder pass)
             task="transcribe",
             beam_size=self.beam_size,
             # One temperature: the fallback ladder multiplies the cost on unclear audio (seen
             # here: 30 s of CPU on a 7 s robotic clip) for little gain on short requests.
             temperature=0.0,
-            initial_prompt=self.initial_prompt or None,
+            initial_prompt=prompt or None,
             condition_on_previous_text=False,
             without_timestamps=True,
             vad_filter=False,
@@ -141,7 +143,7 @@ class WhisperEngine:
         kept, weights, scores = [], 0.0, 0.0
         for segment in segments:
             text = segment.text.strip()
-            if not text or _is_prompt_echo(text, self.initial_prompt):
+            if not text or _is_prompt_echo(text, prompt):
                 continue
             span = max(segment.end - segment.start, 0.1)
             kept.append(text)
@@ -149,7 +151,11 @@ class WhisperEngine:
             scores += span * math.exp(segment.avg_logprob) * (1.0 - segment.no_speech_prob)
         confidence = round(scores / weights, 3) if weights else 0.0
         return Transcript(
-            text="".join(kept), confidence=confidence, duration=info.duration, engine=self.name
+            # tidy() drops the spaces between Chinese segments and keeps those between words.
+            text=" ".join(kept),
+            confidence=confidence,
+            duration=info.duration,
+            engine=self.name,
         )
 
 
