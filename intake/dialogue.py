@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from intake import instant_answers
+from intake import instant_answers, kind_choice
 from intake.catalogue import text
 from intake.citizens import known_phone, remember_phone
 from intake.commands import Command, parse_command
@@ -306,6 +306,7 @@ def _confirmation(turn: Turn) -> Reply:
         ),
         buttons=(
             Button(text("dialogue.button_confirm"), "确认"),
+            Button(text("dialogue.button_change_kind"), kind_choice.ASK),
             Button(text("dialogue.button_cancel"), "取消"),
         ),
     )
@@ -353,6 +354,14 @@ async def _answer_confirm(turn: Turn, body: str) -> list[Reply]:
             ]
     if body.rstrip("。.!！ ").lower() in _CONFIRM:
         return await _file(turn)
+    if kind_choice.asks_to_change(body):
+        return [kind_choice.choices()]
+    kind = kind_choice.chosen(body)
+    if kind is not None:
+        if not kind:
+            return [kind_choice.choices()]
+        turn.slots["kind"] = kind
+        return [_confirmation(turn)]
     if _take_location(turn, body):
         return [_confirmation(turn)]
     for prefix in _LOCATION_PREFIXES:

@@ -80,6 +80,23 @@ async def test_corrections_at_confirmation(db, config, now):
     assert "六点到十点" in ticket.description
 
 
+async def test_the_citizen_may_correct_the_kind_before_submitting(db, config, now):
+    chat = Chat(config, now=now)
+    first = await chat.say("鼓楼区五一北路88号的路灯坏了一个星期，电话13800138000")
+    assert "类型：求助" in first[0]
+    choices = await chat.say("修改类型")  # the confirmation's button
+    assert choices == ["请选择您这次诉求的类型："]
+    assert await chat.say("类型 不知道") == ["请选择您这次诉求的类型："]  # unknown: asked again
+    corrected = await chat.say("类型 投诉")
+    assert "类型：投诉" in corrected[0]
+    done = await chat.say("确认")
+    ticket = await Ticket.get(number=NUMBER.search(done[0]).group(0))  # type: ignore[union-attr]
+    assert ticket.kind == "complaint"
+    english = Chat(config, sender="citizen-en", now=now, language="en")
+    await english.say("The streetlight at 鼓楼区五一北路88号 is broken, phone 13800138001")
+    assert "Type: Complaint" in (await english.say("type complaint"))[0]
+
+
 async def test_shared_location_fills_the_location_slot(db, config, now):
     chat = Chat(config, now=now)
     await chat.say("路边井盖不见了，很危险，赶紧处理")

@@ -49,6 +49,7 @@ async def test_filing_by_buttons_then_status_and_my_tickets(
     keyboard = sent["reply_markup"]["inline_keyboard"]
     assert [[b["text"], b["callback_data"]] for row in keyboard for b in row] == [
         ["确认提交", "确认"],
+        ["修改类型", "修改类型"],
         ["取消", "取消"],
     ]
 
@@ -187,7 +188,15 @@ async def test_english_speakers_get_english_from_the_same_catalogue(
     assert "Please check your request" in confirmation[-1]
     sent = fake_api.sent_to(anna.chat_id)[-1]
     labels = [b["text"] for row in sent["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["Submit", "Cancel"]
+    assert labels == ["Submit", "Change type", "Cancel"]
+    choices = await say(http, server_url, run_jobs, fake_api, anna, anna.tap(sent, "修改类型"))
+    assert choices == ["Please choose the type of your request:"]
+    kinds = fake_api.sent_to(anna.chat_id)[-1]
+    labels = [b["text"] for row in kinds["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["Enquiry", "Request for help", "Complaint", "Report", "Suggestion", "Praise"]
+    again = await say(http, server_url, run_jobs, fake_api, anna, anna.tap(kinds, "类型 投诉"))
+    assert "Type: Complaint" in again[-1]
+    sent = fake_api.sent_to(anna.chat_id)[-1]
     created = await say(http, server_url, run_jobs, fake_api, anna, anna.tap(sent, "确认"))
     assert "Your request has been accepted. Ticket number:" in created[-1]
     chat = await TelegramChat.get(chat_id=anna.chat_id)
