@@ -7,7 +7,8 @@ A conversation is a small state machine stored in ``Conversation.step`` and ``sl
            (a consultation the knowledge base can answer: ``intake.instant_answers``)
 
 Only what is missing is asked: a place when the category happens somewhere and none was named, a
-contact phone when none is known. Commands (查询, 我的工单, 取消, 人工, 帮助) work at any step.
+contact phone when none is known. Commands (查询, 我的工单, 取消, 人工, 帮助; answered by
+``intake.dialogue_commands``) work at any step.
 """
 
 from __future__ import annotations
@@ -19,16 +20,15 @@ from typing import Any
 from intake import instant_answers, kind_choice
 from intake.catalogue import text
 from intake.citizens import known_phone, remember_phone
-from intake.commands import Command, parse_command
+from intake.commands import parse_command
 from intake.config import IntakeConfig
+from intake.dialogue_commands import answer_command
 from intake.display_names import category_name, kind_name
-from intake.errors import TicketNotFound
 from intake.messages import Button, IntakeMessage, Reply
 from intake.models import Citizen, Conversation
 from intake.operations import format_due
 from intake.pii import PiiKind, find_pii, mask_phone, normalize_mobile
 from intake.places import extract_location
-from intake.progress import lookup_for_citizen, render_view, tickets_of
 from intake.recording import record_emergency, record_out_of_scope
 from intake.taxonomy import CATEGORIES
 from intake.tickets import TicketDraft, create_ticket, department_name
@@ -104,6 +104,11 @@ class Turn:
         self.conversation.slots = {}
         self.goto(IDLE)
 
+    @property
+    def idle(self) -> bool:
+        """No request is being filled in."""
+        return self.conversation.step == IDLE
+
 
 async def converse(turn: Turn) -> list[Reply]:
     """Everything the service answers to one message. The caller saves the conversation."""
@@ -122,7 +127,7 @@ async def converse(turn: Turn) -> list[Reply]:
     body = turn.message.text.strip()
     command = parse_command(body) if body else None
     if command is not None:
-        return prefix + await _command(turn, command.command, command.argument)
+        return prefix + await answer_command(turn, command.command, command.argument)
     if conversation.awaiting and conversation.step == IDLE and body:
         answered = await _to_responder(turn, body)
         if answered is not None:
@@ -161,46 +166,6 @@ async def _to_responder(turn: Turn, body: str) -> list[Reply] | None:
         turn.conversation.awaiting = ""
         return None
     return await responder(turn, key, body)
-
-
-async def _command(turn: Turn, command: Command, argument: str) -> list[Reply]:
-    if command is Command.HELP:
-        return [Reply(text("dialogue.help"))]
-    if command is Command.CANCEL:
-        if turn.conversation.step == IDLE:
-            return [Reply(text("dialogue.nothing_to_cancel"))]
-        turn.reset()
-        return [Reply(text("dialogue.cancelled"))]
-    if command is Command.HUMAN:
-        turn.conversation.handoff = True
-        return [Reply(text("dialogue.handoff"), action="handoff")]
-    if command is Command.MY_TICKETS:
-        return [await _my_tickets(turn)]
-    if not argument:
-        return [Reply(text("dialogue.ask_ticket_number"))]
-    try:
-        view = await lookup_for_citizen(number=argument, citizen_id=turn.citizen.id)
-    except TicketNotFound:
-        return [Reply(text("progress.not_found"))]
-    return [Reply(render_view(view), ticket_number=view.number)]
-
-
-async def _my_tickets(turn: Turn) -> Reply:
-    tickets = await tickets_of(citizen_id=turn.citizen.id, limit=5)
-    if not tickets:
-        return Reply(text("dialogue.no_tickets"))
-    lines = [text("dialogue.my_tickets_header")]
-    for ticket in tickets:
-        lines.append(
-            text(
-                "dialogue.my_tickets_line",
-                number=ticket.number,
-                category=category_name(ticket.category),
-                status=text(f"status.{ticket.status}"),
-            )
-        )
-    lines.append(text("dialogue.my_tickets_footer"))
-    return Reply("\n".join(lines))
 
 
 def _media_names(turn: Turn) -> str:
