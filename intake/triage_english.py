@@ -19,7 +19,13 @@ from functools import cache
 from pathlib import Path
 
 from intake.taxonomy import CATEGORIES, KINDS, OTHER, OUT_OF_SCOPE_REASONS
-from intake.triage_lexicon import CATEGORY_PRIORITY, DEFAULT_KIND, KINDS_BY_PRIORITY, normalize
+from intake.triage_lexicon import (
+    CATEGORY_PRIORITY,
+    DEFAULT_KIND,
+    KINDS_BY_PRIORITY,
+    normalize,
+    section_lines,
+)
 from intake.triage_result import IN_SCOPE, NORMAL, URGENT, TriageResult
 
 _DATA = Path(__file__).parent / "data" / "triage_english.txt"
@@ -53,23 +59,18 @@ class _Cues:
 
 @cache
 def _sections() -> dict[str, _Cues]:
-    lines: dict[str, list[tuple[str, float]]] = {}
-    current: list[tuple[str, float]] | None = None
-    for raw in _DATA.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = lines.setdefault(line[1:-1], [])
-            continue
-        if current is None:
-            raise ValueError(f"{_DATA}: a cue before the first [section]: {line!r}")
-        pattern, _, weight = line.partition("  @")
-        current.append((pattern.strip(), float(weight) if weight else 2.0))
-    unknown = [section for section in lines if not _known(section)]
+    sections = section_lines(_DATA)
+    unknown = [section for section in sections if not _known(section)]
     if unknown:
         raise ValueError(f"{_DATA}: unknown sections {unknown}")
-    return {section: _Cues(cues) for section, cues in lines.items()}
+    return {
+        section: _Cues([_weighted(line) for line in lines]) for section, lines in sections.items()
+    }
+
+
+def _weighted(line: str) -> tuple[str, float]:
+    pattern, _, weight = line.partition("  @")
+    return pattern.strip(), float(weight) if weight else 2.0
 
 
 def _known(section: str) -> bool:

@@ -81,8 +81,9 @@ def parse(table: str) -> dict[str, float]:
     return out
 
 
-def load_sections(path: Path) -> dict[str, dict[str, float]]:
-    """Read a lexicon file: `[section]` headers, then `phrase:weight` tokens; `#` comments."""
+def section_lines(path: Path) -> dict[str, list[str]]:
+    """The lines of a cue file under each `[section]` header (blank lines and `#` comments
+    dropped)."""
     tables: dict[str, list[str]] = {}
     current: list[str] | None = None
     for raw in path.read_text(encoding="utf-8").splitlines():
@@ -95,7 +96,12 @@ def load_sections(path: Path) -> dict[str, dict[str, float]]:
             raise ValueError(f"{path}: phrase before the first [section]: {line!r}")
         else:
             current.append(line)
-    return {code: parse(" ".join(lines)) for code, lines in tables.items()}
+    return tables
+
+
+def load_sections(path: Path) -> dict[str, dict[str, float]]:
+    """Read a lexicon file: `[section]` headers, then `phrase:weight` tokens; `#` comments."""
+    return {code: parse(" ".join(lines)) for code, lines in section_lines(path).items()}
 
 
 def _prefixed(sections: dict[str, dict[str, float]], prefix: str) -> dict[str, dict[str, float]]:
