@@ -23,6 +23,7 @@ from intake.triage_lexicon import (
     CATEGORY_PRIORITY,
     DEFAULT_KIND,
     KINDS_BY_PRIORITY,
+    OUT_OF_SCOPE_KIND,
     normalize,
     section_lines,
 )
@@ -32,6 +33,7 @@ _DATA = Path(__file__).parent / "data" / "triage_english.txt"
 _LATIN = re.compile(r"[a-z]")
 _CJK = re.compile("[\u4e00-\u9fff]")
 _CLAUSE_SPLIT = re.compile(r"[,.!?;:，。！？；：]+|\s(?:but|and then|because)\s")
+_VICTIM = re.compile(r"\b(?:me|my|mine|myself|us|our|ours)\b")
 _URGENT = re.compile(r"\b(?:danger(?:ous)?|hazardous|urgent(?:ly)?|about to (?:fall|collapse))\b")
 CONFIDENT = 0.6
 UNSURE = 0.3
@@ -100,7 +102,13 @@ def _live(text: str) -> str:
 
 def emergency_number(text: str) -> str | None:
     """110/119/120/122 when the text describes an emergency happening now, else None."""
-    text = _sections()["emergency.false_friends"].any.sub(" ", normalize(text))
+    found = _emergency(normalize(text))
+    return found[0] if found else None
+
+
+def _emergency(text: str) -> tuple[str, str] | None:
+    """(number, cue group) for normalised ``text``."""
+    text = _sections()["emergency.false_friends"].any.sub(" ", text)
     now = _has("now", text)
     if _has("past", text) and not now:
         return None
@@ -108,18 +116,19 @@ def emergency_number(text: str) -> str | None:
     aftermath = _has("aftermath", text) and not now
     gas_leak = _has("gas_leak", live) and not _has("reported", text)
     if gas_leak or _has("fire", live):
-        return "119"
+        return "119", "fire"
     injured = _has("injury", live) and not _has("no_injury", text)
     if _has("crash", live) and (injured or now) and not aftermath:
-        return "122"
-    if _has("crime", live) or _has("missing", live) or _has("selfharm", live):
-        return "110"
+        return "122", "crash"
+    for group in ("crime", "missing", "selfharm"):
+        if _has(group, live):
+            return "110", group
     if _has("fraud", live) and now and not aftermath:
-        return "110"
+        return "110", "fraud"
     if _has("rescue", live):
-        return "119"
+        return "119", "rescue"
     if _has("medical", live) and not aftermath:
-        return "120"
+        return "120", "medical"
     return None
 
 
@@ -136,13 +145,19 @@ def triage_english(text: str, chinese_emergency: str | None = None) -> TriageRes
     the Chinese rules found in the same text (a Chinese word for fire in an English sentence)."""
     lowered = normalize(text)
     sections = _sections()
-    number = emergency_number(text) or chinese_emergency
+    found = _emergency(lowered)
+    number = found[0] if found else chinese_emergency
     if number is not None:
-        return TriageResult(f"emergency:{number}", "help", None, URGENT, CONFIDENT)
+        # A bystander reporting violence against others reports it (as in the Chinese rules).
+        witness = found is not None and found[1] == "crime" and not _VICTIM.search(lowered)
+        return TriageResult(
+            f"emergency:{number}", "report" if witness else "help", None, URGENT, CONFIDENT
+        )
     for reason in OUT_OF_SCOPE_REASONS:
         cues = sections.get(f"out.{reason}")
         if cues is not None and cues.found(lowered):
-            return TriageResult(f"out:{reason}", "complaint", None, NORMAL, UNSURE)
+            kind = OUT_OF_SCOPE_KIND.get(reason, "consult")
+            return TriageResult(f"out:{reason}", kind, None, NORMAL, UNSURE)
     categories = {code: sections[code].score(lowered) for code in CATEGORIES if code in sections}
     category = _best(categories, CATEGORY_PRIORITY) or OTHER
     kinds = {
