@@ -31,6 +31,7 @@ from intake.triage_result import IN_SCOPE, NORMAL, URGENT, TriageResult
 
 _DATA = Path(__file__).parent / "data" / "triage_english.txt"
 _LATIN = re.compile(r"[a-z]")
+_ADDRESSES = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+")
 _CJK = re.compile("[\u4e00-\u9fff]")
 _CLAUSE_SPLIT = re.compile(r"[,.!?;:，。！？；：]+|\s(?:but|and then|because)\s")
 _VICTIM = re.compile(r"\b(?:me|my|mine|myself|us|our|ours)\b")
@@ -40,8 +41,9 @@ UNSURE = 0.3
 
 
 def is_english(text: str) -> bool:
-    """Whether most of the letters are Latin: "fire at 鼓楼区五一北路88号" is English."""
-    lowered = normalize(text)
+    """Whether most of the letters are Latin: "fire at 鼓楼区五一北路88号" is English, a Chinese
+    sentence quoting a web address is not."""
+    lowered = _ADDRESSES.sub(" ", normalize(text))
     return len(_LATIN.findall(lowered)) > len(_CJK.findall(lowered))
 
 

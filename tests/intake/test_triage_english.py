@@ -104,6 +104,7 @@ def test_chinese_requests_never_take_the_english_path():
     texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()]
     assert texts and not [t for t in texts if is_english(t)]
     assert not is_english("鼓楼区五一北路88号 路灯坏了 LED")
+    assert not is_english("社保网站 https://rst.fujian.gov.cn/wsbs/index.html 一直打不开")
 
 
 async def test_an_english_fire_report_is_told_to_call_119_in_english(db, config, now):
