@@ -36,6 +36,7 @@ _CJK = re.compile("[\u4e00-\u9fff]")
 _CLAUSE_SPLIT = re.compile(r"[,.!?;:，。！？；：]+|\s(?:but|and then|because)\s")
 _VICTIM = re.compile(r"\b(?:me|my|mine|myself|us|our|ours)\b")
 _URGENT = re.compile(r"\b(?:danger(?:ous)?|hazardous|urgent(?:ly)?|about to (?:fall|collapse))\b")
+_PRAISE = 4.0
 CONFIDENT = 0.6
 UNSURE = 0.3
 
@@ -111,6 +112,9 @@ def emergency_number(text: str) -> str | None:
 def _emergency(text: str) -> tuple[str, str] | None:
     """(number, cue group) for normalised ``text``."""
     text = _sections()["emergency.false_friends"].any.sub(" ", text)
+    # A thank-you for a rescue is about an emergency that is over (as in the Chinese rules).
+    if _sections()["kind.praise"].score(text) >= _PRAISE:
+        return None
     now = _has("now", text)
     if _has("past", text) and not now:
         return None
