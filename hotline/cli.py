@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -37,6 +38,8 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    if workers > 1:
+        _share_metrics(settings.data_dir / "metrics")
     uvicorn.run(
         "api.main:app",
         host=host or settings.api_host,
@@ -45,6 +48,16 @@ def serve(
         log_config=None,
         access_log=False,
     )
+
+
+def _share_metrics(default: Path) -> None:
+    """Worker processes add up their Prometheus values in one folder (``api.metrics``), emptied
+    at start so a restart does not count the old processes again."""
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or default).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 class WorkerPool(StrEnum):
