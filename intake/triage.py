@@ -37,7 +37,13 @@ from intake import triage_lexicon as lex
 from intake import triage_lexicon_kind as kl
 from intake import triage_model
 from intake.taxonomy import OTHER
-from intake.triage_english import is_english, triage_english
+from intake.triage_english import (
+    chinese_share,
+    emergency_result,
+    has_english,
+    is_english,
+    triage_english,
+)
 from intake.triage_lexicon import Lexicon, normalize
 from intake.triage_model import Combination, Prediction
 from intake.triage_result import IN_SCOPE, NORMAL, URGENT, TriageResult
@@ -94,6 +100,8 @@ _OWN_NUMBERS = re.compile(
     r"(?:我的)?(?:身份证|电话|手机|联系方式|证件)(?:号码|号)?(?:是|为|:)?\s*\d[\dx\- ]{5,}"
 )
 _PHONE_OR_ID = re.compile(r"\d{11,18}x?")
+# Chinese characters enough to be more than an address in an English request.
+_CHINESE_CLAUSE = 6
 
 
 def _prepare(text: str) -> str:
@@ -347,8 +355,18 @@ def triage(text: str) -> TriageResult:
 def _triage_prepared(text: str) -> TriageResult:
     if is_english(text):
         found = _emergency(text, _KIND.score(text))
-        return triage_english(text, chinese_emergency=found[0] if found else None)
-    return decide(text, *_model(text))
+        english = triage_english(text, chinese_emergency=found[0] if found else None)
+        if english.category != OTHER or chinese_share(text) < _CHINESE_CLAUSE:
+            return english
+        # No English cue, but a Chinese clause may say what it is about ("bad smell, 楼下烧烤店
+        # 油烟太大").
+        chinese = decide(text, *_model(text))
+        return chinese if chinese.category not in (None, OTHER) else english
+    chinese = decide(text, *_model(text))
+    if not chinese.is_emergency and has_english(text):
+        # "楼下 fire!!" : a cry for help in English inside Chinese text is still one.
+        return emergency_result(text) or chinese
+    return chinese
 
 
 def decide(text: str, prediction: Prediction | None, mix: Combination) -> TriageResult:

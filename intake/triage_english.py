@@ -30,7 +30,7 @@ from intake.triage_lexicon import (
 from intake.triage_result import IN_SCOPE, NORMAL, URGENT, TriageResult
 
 _DATA = Path(__file__).parent / "data" / "triage_english.txt"
-_LATIN = re.compile(r"[a-z]")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ADDRESSES = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+")
 _CJK = re.compile("[\u4e00-\u9fff]")
 _CLAUSE_SPLIT = re.compile(r"[,.!?;:，。！？；：]+|\s(?:but|and then|because)\s")
@@ -42,10 +42,23 @@ UNSURE = 0.3
 
 
 def is_english(text: str) -> bool:
-    """Whether most of the letters are Latin: "fire at 鼓楼区五一北路88号" is English, a Chinese
-    sentence quoting a web address is not."""
+    """Whether the request is written in English: at least three English words, and more of
+    them than half the Chinese characters. "fire at 鼓楼区五一北路88号, please come" is English;
+    "我在Apple Store买的iPad坏了" (brand names), or a Chinese sentence quoting a web address, is
+    not."""
     lowered = _ADDRESSES.sub(" ", normalize(text))
-    return len(_LATIN.findall(lowered)) > len(_CJK.findall(lowered))
+    words = len(_WORD.findall(lowered))
+    return words >= 3 and 2 * words >= len(_CJK.findall(lowered))
+
+
+def has_english(text: str) -> bool:
+    """Two English words or more: enough for an English cry for help inside Chinese text."""
+    return len(_WORD.findall(_ADDRESSES.sub(" ", normalize(text)))) >= 2
+
+
+def chinese_share(text: str) -> int:
+    """How many Chinese characters the text has (an address, or a whole clause)."""
+    return len(_CJK.findall(text))
 
 
 class _Cues:
@@ -103,10 +116,16 @@ def _live(text: str) -> str:
     )
 
 
-def emergency_number(text: str) -> str | None:
-    """110/119/120/122 when the text describes an emergency happening now, else None."""
-    found = _emergency(normalize(text))
-    return found[0] if found else None
+def emergency_result(text: str) -> TriageResult | None:
+    """The triage of an English emergency happening now, or None."""
+    lowered = normalize(text)
+    found = _emergency(lowered)
+    if found is None:
+        return None
+    # A bystander reporting violence against others reports it (as in the Chinese rules).
+    witness = found[1] == "crime" and not _VICTIM.search(lowered)
+    kind = "report" if witness else "help"
+    return TriageResult(f"emergency:{found[0]}", kind, None, URGENT, CONFIDENT)
 
 
 def _emergency(text: str) -> tuple[str, str] | None:
@@ -151,14 +170,11 @@ def triage_english(text: str, chinese_emergency: str | None = None) -> TriageRes
     the Chinese rules found in the same text (a Chinese word for fire in an English sentence)."""
     lowered = normalize(text)
     sections = _sections()
-    found = _emergency(lowered)
-    number = found[0] if found else chinese_emergency
-    if number is not None:
-        # A bystander reporting violence against others reports it (as in the Chinese rules).
-        witness = found is not None and found[1] == "crime" and not _VICTIM.search(lowered)
-        return TriageResult(
-            f"emergency:{number}", "report" if witness else "help", None, URGENT, CONFIDENT
-        )
+    emergency = emergency_result(text)
+    if emergency is not None:
+        return emergency
+    if chinese_emergency is not None:
+        return TriageResult(f"emergency:{chinese_emergency}", "help", None, URGENT, CONFIDENT)
     for reason in OUT_OF_SCOPE_REASONS:
         cues = sections.get(f"out.{reason}")
         if cues is not None and cues.found(lowered):

@@ -29,6 +29,8 @@ EMERGENCIES = [
     ("An old man fell and is lying on the ground, he is unconscious", "120"),
     ("A car hit a cyclist just now, he is bleeding on the road", "122"),
     ("楼下着火了 please help", "119"),  # a Chinese cue in an English sentence counts too
+    ("救命 my neighbour collapsed and is not breathing", "120"),
+    ("五一北路88号三楼 fire!! people trapped", "119"),  # English cues inside Chinese text
 ]
 
 NOT_EMERGENCIES = [
@@ -39,6 +41,27 @@ NOT_EMERGENCIES = [
     ("The restaurant downstairs produces smoke every evening", "env.air"),
     ("I was fired without notice and the company refuses to pay my salary", "hr.wage"),
     ("The elevator keeps breaking down, we are worried someone will be trapped", None),
+]
+
+# Ordinary requests with a word that an emergency or a refusal also uses (found in review).
+ORDINARY = [
+    "I have been trying to get in touch with the property company for weeks about the broken lift",
+    "My parcel has gone missing at the parcel locker",
+    "The government app crashed today when I tried to book an appointment",
+    "Part of the pavement collapsed outside my building",
+    "The trees in the park are dying",
+    "choking fumes from the factory",
+    "The fire sprinklers in our building don't work",
+    "The fire department never came to inspect our building",
+    "This noise is going to kill me",
+    "They knocked down the old wall today",
+    "A film crew is shooting in our street",
+    "The knife sharpening vendor shouts all day",
+    "the shop owner is stealing electricity from the building",
+    "The property company wants money for the lift repair",
+    "The gym closed and I want some money back",
+    "I don't agree with the decision to move the bus stop",
+    "Our neighbour Sue parks her car on the pavement",
 ]
 
 IN_SCOPE = [
@@ -67,6 +90,11 @@ def test_a_fire_exit_a_past_accident_or_a_worry_is_not_an_emergency(
     assert not result.is_emergency, result
     if category:
         assert result.category == category, result
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_an_ordinary_request_is_neither_an_emergency_nor_refused(text: str):
+    assert triage(text).scope == "in", triage(text)
 
 
 @pytest.mark.parametrize(("text", "category", "kind"), IN_SCOPE)
@@ -109,6 +137,11 @@ def test_chinese_requests_never_take_the_english_path():
     texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()]
     assert texts and not [t for t in texts if is_english(t)]
     assert not is_english("鼓楼区五一北路88号 路灯坏了 LED")
+    for brand in ("Starbucks星巴克咖啡里有虫子", "我在Apple Store买的iPad坏了不给退", "WiFi没信号"):
+        assert not is_english(brand), brand
+    assert triage("Wanda Plaza万达广场停车乱收费").category == "market.price"
+    # English with a Chinese clause the English cues cannot read: the Chinese one decides.
+    assert triage("bad smell every night, 楼下烧烤店油烟太大").category == "env.air"
     assert not is_english("社保网站 https://rst.fujian.gov.cn/wsbs/index.html 一直打不开")
 
 
