@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from intake.survey_answers_english import read_english, says_more_in_english
+
 LEVELS = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied")
 LEVEL_NAMES = {
     "very_satisfied": "非常满意",
@@ -56,8 +58,6 @@ _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
                     "极差",
                     "糟糕透了",
                     "太糟糕",
-                    "verydissatisfied",
-                    "veryunsatisfied",
                 )
             ],
             *[
@@ -73,9 +73,6 @@ _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
                     "不好",
                     "差",
                     "不满",
-                    "dissatisfied",
-                    "unsatisfied",
-                    "notsatisfied",
                 )
             ],
             *[
@@ -91,7 +88,6 @@ _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
                     "马马虎虎",
                     "过得去",
                     "还好",
-                    "fairlysatisfied",
                 )
             ],
             *[
@@ -107,9 +103,6 @@ _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
                     "没什么不满意",
                     "谢谢",
                     "感谢",
-                    "satisfied",
-                    "thanks",
-                    "thankyou",
                 )
             ],
             *[
@@ -126,7 +119,6 @@ _SATISFACTION: tuple[tuple[str, str], ...] = tuple(
                     "太好了",
                     "点赞",
                     "给力",
-                    "verysatisfied",
                 )
             ],
         ],
@@ -160,11 +152,6 @@ _UNRESOLVED = (
     "不解决",
     "解决不了",
     "还没好",
-    "notsolved",
-    "unsolved",
-    "notresolved",
-    "unresolved",
-    "notfixed",
 )
 _RESOLVED = (
     "已解决",
@@ -182,9 +169,6 @@ _RESOLVED = (
     "好了",
     "已经好了",
     "恢复了",
-    "solved",
-    "resolved",
-    "fixed",
 )
 _YES = ("是", "是的", "对", "嗯", "有", "解决", "yes", "y")
 _NO = ("否", "不是", "没有", "没", "不", "no", "n")
@@ -262,7 +246,16 @@ def _read_words(raw: str, compact: str) -> SurveyAnswer:
     satisfaction = _find_satisfaction(compact)
     if satisfaction == "satisfied" and resolved is False and compact in _UNRESOLVED:
         satisfaction = None
-    return SurveyAnswer(resolved, satisfaction, raw.strip() if _says_more(compact) else "")
+    english_resolved, english_level = read_english(raw)
+    if english_resolved is not None and resolved is not False:
+        resolved = english_resolved
+    if english_level is not None and (
+        satisfaction is None or english_level in ("dissatisfied", "very_dissatisfied")
+    ):
+        satisfaction = english_level
+    english = english_level is not None or english_resolved is not None
+    says_more = says_more_in_english(raw) if english else _says_more(compact)
+    return SurveyAnswer(resolved, satisfaction, raw.strip() if says_more else "")
 
 
 def parse_keypad(digits: str) -> SurveyAnswer:

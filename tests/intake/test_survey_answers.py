@@ -95,3 +95,34 @@ def test_keypad_answers_follow_the_phone_prompt():
     assert (parse_keypad("2").resolved, parse_keypad("2").satisfaction) == (False, None)
     assert not parse_keypad("*#").understood
     assert parse_keypad("9").resolved is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "resolved", "satisfaction"),
+    [
+        ("It hasn't been fixed", False, None),
+        ("The problem has not been resolved", False, None),
+        ("Nothing was fixed", False, None),
+        ("unsolved", False, None),
+        ("Solved, thanks", True, "satisfied"),
+        ("yes it is solved and I am very happy", True, "very_satisfied"),
+        ("not very satisfied", None, "dissatisfied"),
+        ("I am not really satisfied", None, "dissatisfied"),
+        ("Not at all satisfied", None, "very_dissatisfied"),
+        ("Very satisfied", None, "very_satisfied"),
+        ("fairly satisfied", None, "basically_satisfied"),
+        ("Dissatisfied!", None, "dissatisfied"),
+        ("It was fixed but I am unhappy", True, "dissatisfied"),
+    ],
+)
+def test_english_answers_read_their_negations(
+    reply: str, resolved: bool | None, satisfaction: str | None
+):
+    answer = parse_answer(reply)
+    assert (answer.resolved, answer.satisfaction) == (resolved, satisfaction)
+
+
+def test_an_english_answer_keeps_what_it_says_beyond_the_answer():
+    said = "fixed, but I am unhappy with the attitude of the workers"
+    assert parse_answer(said).comment == said
+    assert parse_answer("Very satisfied, thank you").comment == ""

@@ -70,9 +70,10 @@ async def test_an_english_citizen_reads_english_from_filing_to_survey(
 
     satisfaction = (await emma.say("yes"))[0]
     assert "1 very satisfied" in satisfaction
-    assert "sent back to be handled again" in (await emma.say("Not satisfied at all"))[0]
+    assert "Thank you for your rating" in (await emma.say("Not satisfied at all"))[0]
+    assert "sent back to be handled again" in (await emma.say("none"))[0]
     survey = await Survey.get(id=survey.id)
-    assert (survey.resolved, survey.satisfaction) == (True, "dissatisfied")
+    assert (survey.resolved, survey.satisfaction) == (True, "very_dissatisfied")
     assert (await Ticket.get(id=ticket.id)).status == "reopened"
 
 
