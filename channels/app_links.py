@@ -22,7 +22,7 @@ from typing import Any
 
 from hotline.settings import Settings
 from intake import sql
-from intake.catalogue import text
+from intake.catalogue import current_language, speaking, text
 from intake.citizen_requests import evaluate_ticket
 from intake.errors import TicketNotFound
 from intake.mobile_models import TicketLink
@@ -81,6 +81,7 @@ class TicketPage:
     satisfaction_name: str
     can_evaluate: bool
     app_url: str
+    language: str
 
 
 def _digest(token: str) -> str:
@@ -152,21 +153,24 @@ async def _linked_ticket(token: str, now: datetime) -> Ticket | None:
     return read.ticket if read is not None else None
 
 
-def _page(read: TicketRead, token: str) -> TicketPage:
+def _page(read: TicketRead, token: str, language: str) -> TicketPage:
     ticket = read.ticket
     level = ticket.satisfaction
-    return TicketPage(
-        view=view_from(read),
-        satisfaction_name=text(f"mobile_satisfaction.{level}") if level else "",
-        can_evaluate=bool(token) and ticket.status in EVALUABLE,
-        app_url=app_url(ticket.number, token),
-    )
+    with speaking(language):
+        return TicketPage(
+            view=view_from(read),
+            satisfaction_name=text(f"mobile_satisfaction.{level}") if level else "",
+            can_evaluate=bool(token) and ticket.status in EVALUABLE,
+            app_url=app_url(ticket.number, token),
+            language=language,
+        )
 
 
 async def page_for_token(*, token: str, now: datetime) -> TicketPage | None:
     """The page of a live link; None for an unknown, forged, expired or revoked one."""
     read = await _read_linked(token, now)
-    return _page(read, token) if read is not None else None
+    # The link went out in a notification written in the citizen's language: so is the page.
+    return _page(read, token, read.ticket.language) if read is not None else None
 
 
 async def page_for_lookup(
@@ -178,7 +182,8 @@ async def page_for_lookup(
     10,000 tails of a number.
     """
     limit = LookupLimit(client_ip=client_ip, per_minute=per_minute, now=now)
-    return _page(await read_by_phone_tail(number=number, phone_tail=phone_tail, limit=limit), "")
+    read = await read_by_phone_tail(number=number, phone_tail=phone_tail, limit=limit)
+    return _page(read, "", current_language())  # the language of the form it answers
 
 
 async def evaluate_by_link(*, token: str, satisfaction: str, comment: str, now: datetime) -> bool:

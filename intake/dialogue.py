@@ -291,6 +291,13 @@ async def _answer_location(turn: Turn, body: str) -> list[Reply]:
     return [Reply(text("dialogue.ask_location"))]
 
 
+def _starts_with(body: str, prefix: str) -> bool:
+    """``body`` begins with the word ``prefix``: "place 湖东路" does, "Placed near…" does not."""
+    if not body.lower().startswith(prefix):
+        return False
+    return not prefix.isascii() or not body[len(prefix) : len(prefix) + 1].isalpha()
+
+
 def _take_location(turn: Turn, body: str) -> bool:
     location = turn.message.location
     if location is None:
@@ -330,7 +337,7 @@ async def _answer_confirm(turn: Turn, body: str) -> list[Reply]:
     if _take_location(turn, body):
         return [_confirmation(turn)]
     for prefix in _LOCATION_PREFIXES:
-        if body.lower().startswith(prefix) and len(body) > len(prefix) + 1:
+        if _starts_with(body, prefix) and len(body) > len(prefix) + 1:
             turn.slots["location"] = body[len(prefix) :].lstrip(" ：:是为改成")
             turn.slots["latitude"] = turn.slots["longitude"] = None
             return [_confirmation(turn)]

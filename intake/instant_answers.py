@@ -22,6 +22,7 @@ from intake.knowledge.models import KnowledgeItem
 from intake.knowledge.search import SUGGEST, Entry
 from intake.messages import Button, Reply
 from intake.tickets import TicketDraft, create_ticket
+from intake.timeline_notes import timeline_note
 from intake.triage import TriageResult
 from intake.workflow import Action, apply_action
 
@@ -199,7 +200,7 @@ async def _answered(turn: Turn) -> Reply:
         ticket,
         Action.ANSWER_INSTANTLY,
         actor=turn.actor,
-        public_note=text("knowledge.timeline_answered"),
+        public_note=timeline_note("answered_instantly"),
         internal_note=f"knowledge {shown['code']} v{shown['version']}",
     )
     turn.reset()

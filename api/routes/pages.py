@@ -19,7 +19,7 @@ from api.auth import LinkConfigDep
 from api.deps import SettingsDep, client_ip, now
 from api.mobile_schemas import Satisfaction
 from channels import app_links
-from intake.catalogue import text
+from intake.catalogue import current_language, speaking, text
 from intake.errors import HotlineError, NotFound, TicketNotFound
 from intake.operations import SATISFACTION_LEVELS, format_due
 from intake.workdays import SHANGHAI
@@ -56,6 +56,7 @@ _DONE = frozenset({"closed", "surveyed", "evaluated", "answered_instantly"})
 
 def _render(template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("done_statuses", _DONE)
+    context.setdefault("language", current_language())
     html = _env.get_template(template).render(**context)
     return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
@@ -69,17 +70,18 @@ async def ticket_page(token: str, notice: str = "", error: str = "") -> HTMLResp
     page = await app_links.page_for_token(token=token, now=now())
     if page is None:
         return _invalid_link()
-    message = text(_NOTICES[notice]) if notice in _NOTICES else ""
-    # Error codes come back through the redirect: the text is ours, never the query's.
-    failure = text(_FAILURES.get(error, "error.generic")) if error else ""
-    return _render(
-        "ticket.html",
-        page=page,
-        notice=failure or message,
-        notice_error=bool(failure),
-        evaluate_action=f"/t/{token}/evaluation",
-        levels=SATISFACTION_LEVELS,
-    )
+    with speaking(page.language):
+        message = text(_NOTICES[notice]) if notice in _NOTICES else ""
+        # Error codes come back through the redirect: the text is ours, never the query's.
+        failure = text(_FAILURES.get(error, "error.generic")) if error else ""
+        return _render(
+            "ticket.html",
+            page=page,
+            notice=failure or message,
+            notice_error=bool(failure),
+            evaluate_action=f"/t/{token}/evaluation",
+            levels=SATISFACTION_LEVELS,
+        )
 
 
 @router.post(

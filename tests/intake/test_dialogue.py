@@ -95,6 +95,10 @@ async def test_the_citizen_may_correct_the_kind_before_submitting(db, config, no
     english = Chat(config, sender="citizen-en", now=now, language="en")
     await english.say("The streetlight at 鼓楼区五一北路88号 is broken, phone 13800138001")
     assert "Type: Complaint" in (await english.say("type complaint"))[0]
+    # An English supplement that begins like a command word is a supplement.
+    replies = await english.say("Placed near the school gate, the light flickers")
+    assert "Place: 鼓楼区五一北路88号" in replies[-1] and "school gate" in replies[-1]
+    assert "Place: Pine Road 5" in (await english.say("place: Pine Road 5"))[-1]
 
 
 async def test_shared_location_fills_the_location_slot(db, config, now):

@@ -61,6 +61,23 @@ async def test_a_link_shows_the_ticket_and_is_safe_to_share(
     assert 'href="hotline12345://ticket/' in html
 
 
+async def test_the_link_of_an_english_ticket_opens_in_english(
+    client: httpx.AsyncClient, config: IntakeConfig
+):
+    created = await factories.ticket(config, now=datetime.now(UTC))
+    created.ticket.language = "en"  # filed from an English Telegram client
+    await created.ticket.save(update_fields=["language"])
+    link = await app_links.create_link(
+        number=created.ticket.number, config=link_config(), now=datetime.now(UTC)
+    )
+    html = (await client.get(link.url.replace("https://12345.example.gov.cn", ""))).text
+    assert '<html lang="en">' in html
+    assert "Street lights" in html and "Accepted" in html  # category and status
+    assert "Request accepted, ticket number" in html  # the timeline, stored in Chinese
+    # The lookup page answers in the language of its form.
+    assert '<html lang="zh-CN">' in (await client.get("/progress")).text
+
+
 async def test_forged_expired_and_revoked_links_show_nothing(
     client: httpx.AsyncClient, config: IntakeConfig
 ):

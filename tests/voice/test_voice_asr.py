@@ -53,7 +53,7 @@ def test_mandarin_in_every_format_is_recognised_within_a_cer_bound(
     assert sum(rates.values()) / len(rates) <= 0.7, seen
 
 
-def test_english_speech_from_an_english_client_is_heard_as_english(asr_settings: Settings):
+def test_an_english_client_is_heard_in_english_or_mandarin(speech: Speech, asr_settings: Settings):
     # language=None is what channels.voice_intake asks for a client that is not Chinese.
     wav = subprocess.run(
         ["espeak-ng", "-v", "en", "-s", "150", "--stdout", "People are trapped in the lift"],
@@ -63,6 +63,9 @@ def test_english_speech_from_an_english_client_is_heard_as_english(asr_settings:
     heard = asr.transcribe_audio(wav, settings=asr_settings, language=None)
     assert "trapped" in heard.text.lower() and _chinese_share(heard.text) == 0.0, heard
     assert " " in heard.text.strip()  # words keep their spaces
+    # The same client speaking Mandarin is heard as Mandarin (not Cantonese or Japanese).
+    mandarin = asr.transcribe_audio(speech(SENTENCE, "wav"), settings=asr_settings, language=None)
+    assert _chinese_share(mandarin.text) > 0.8, mandarin
 
 
 def test_the_wechat_adapter_returns_the_words(speech: Speech, asr_settings: Settings):

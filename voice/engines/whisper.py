@@ -120,11 +120,14 @@ class WhisperEngine:
         )
 
     def transcribe(self, pcm: Pcm, language: str | None = "zh") -> Transcript:
+        audio = to_float32(pcm)
+        if language is None:
+            language = self._mandarin_or_english(audio)
         # The prompt is Mandarin: it would pull English speech towards Chinese.
         prompt = self.initial_prompt if language == "zh" else ""
         segments, info = self.model.transcribe(
-            to_float32(pcm),
-            language=language,  # None: Whisper detects it (one more encoder pass)
+            audio,
+            language=language,
             task="transcribe",
             beam_size=self.beam_size,
             # One temperature: the fallback ladder multiplies the cost on unclear audio (seen
@@ -157,6 +160,14 @@ class WhisperEngine:
             duration=info.duration,
             engine=self.name,
         )
+
+
+    def _mandarin_or_english(self, audio: Any) -> str:
+        """The likelier of the two languages served (one more encoder pass): left to itself
+        Whisper also picks Cantonese or Japanese for a short Mandarin clip."""
+        _, _, ranked = self.model.detect_language(audio=audio)
+        scores = dict(ranked)
+        return "en" if scores.get("en", 0.0) > scores.get("zh", 0.0) else "zh"
 
 
 def _is_prompt_echo(text: str, prompt: str) -> bool:
