@@ -161,7 +161,6 @@ class WhisperEngine:
             engine=self.name,
         )
 
-
     def _mandarin_or_english(self, audio: Any) -> str:
         """The likelier of the two languages served (one more encoder pass): left to itself
         Whisper also picks Cantonese or Japanese for a short Mandarin clip."""
