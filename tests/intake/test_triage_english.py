@@ -31,6 +31,7 @@ EMERGENCIES = [
     ("楼下着火了 please help", "119"),  # a Chinese cue in an English sentence counts too
     ("救命 my neighbour collapsed and is not breathing", "120"),
     ("五一北路88号三楼 fire!! people trapped", "119"),  # English cues inside Chinese text
+    ("I smell smoke in my apartment building hallway right now", "119"),
 ]
 
 NOT_EMERGENCIES = [
@@ -73,6 +74,13 @@ IN_SCOPE = [
     ("Neighbours play loud music until 2am, I want to complain", "env.noise", "complaint"),
     ("The shop closed and refuses to refund my prepaid card", "market.consumer", "complaint"),
     ("No water in our whole building since this morning", "utility.water", "help"),
+    ("Is the metro running on national day?", "transport.transit", "consult"),
+    ("My landlord won't return my deposit", "market.consumer", "complaint"),
+    (
+        "There's a car parked on the sidewalk blocking the way every day",
+        "police.traffic",
+        "complaint",
+    ),
 ]
 
 
