@@ -95,16 +95,24 @@ class _Step(Protocol):
 
 
 def _claim(update: str, due: str) -> str:
-    """``update`` applied to the rows ``due`` selects (``id IN ({due})``) that still match it.
+    """``update`` applied to the surveys ``due`` selects (``id IN ({due})``) that still match
+    it; ``due`` is the WHERE ... LIMIT of a selection from ``survey s``.
 
-    On PostgreSQL rows another round holds are skipped, not waited for, and the selection is
-    materialised: as a plain ``IN (subquery)`` the planner may run it again for each row, and
-    a re-run skips the rows this statement just changed and locks the next ones, well past the
-    LIMIT. On SQLite the write transaction is exclusive and the UPDATE's WHERE re-checks."""
+    On PostgreSQL the surveys and their tickets are locked together, and rows someone else
+    holds are skipped, not waited for: a citizen's evaluation locks the ticket, then its survey;
+    a round that locked the survey first and then waited for the ticket would deadlock with it.
+    The selection is materialised: as a plain ``IN (subquery)`` the planner may run it again for
+    each row, and a re-run skips the rows this statement just changed and locks the next ones,
+    well past the LIMIT. On SQLite the write transaction is exclusive and the UPDATE's WHERE
+    re-checks."""
     if sql.is_postgres():
-        head = f"WITH due AS MATERIALIZED ({due} FOR UPDATE SKIP LOCKED) "
+        select = (
+            f"SELECT s.id FROM survey s JOIN ticket t ON t.id = s.ticket_id {due} "
+            "FOR UPDATE OF s, t SKIP LOCKED"
+        )
+        head = f"WITH due AS MATERIALIZED ({select}) "
     else:
-        head = f"WITH due AS ({due}) "
+        head = f"WITH due AS (SELECT s.id FROM survey s {due}) "
     return head + update.replace("{due}", "SELECT id FROM due")
 
 
@@ -121,8 +129,8 @@ async def send_invitations(*, settings: Settings, now: datetime, limit: int) -> 
                 "UPDATE survey SET status = 'sent', sent_at = $1, next_reminder_at = $2, "
                 "expires_at = $3 WHERE status = 'scheduled' AND id IN ({due}) "
                 "RETURNING id, ticket_id",
-                "SELECT id FROM survey WHERE status = 'scheduled' AND send_at <= $1 "
-                "ORDER BY send_at, id LIMIT $4",
+                "WHERE s.status = 'scheduled' AND s.send_at <= $1 ORDER BY s.send_at, s.id "
+                "LIMIT $4",
             ),
             _at(now),
             _at(reminder_at),
@@ -162,9 +170,9 @@ async def send_reminders(*, settings: Settings, now: datetime, limit: int) -> tu
                 f"CASE WHEN reminders_sent + 1 < $2 THEN {_timestamp('$3')} ELSE NULL END "
                 "WHERE status = 'sent' AND next_reminder_at <= $1 AND id IN ({due}) "
                 "RETURNING id, ticket_id, stage, reminders_sent",
-                "SELECT id FROM survey WHERE status = 'sent' AND next_reminder_at <= $1 "
-                "AND (expires_at IS NULL OR expires_at > $1) ORDER BY next_reminder_at, id "
-                "LIMIT $4",
+                "WHERE s.status = 'sent' AND s.next_reminder_at <= $1 "
+                "AND (s.expires_at IS NULL OR s.expires_at > $1) "
+                "ORDER BY s.next_reminder_at, s.id LIMIT $4",
             ),
             _at(now),
             settings.survey_reminders,
@@ -202,8 +210,8 @@ async def expire_unanswered(*, settings: Settings, now: datetime, limit: int) ->
             _claim(
                 "UPDATE survey SET status = 'no_response' WHERE status = 'sent' "
                 "AND expires_at <= $1 AND id IN ({due}) RETURNING id, ticket_id",
-                "SELECT id FROM survey WHERE status = 'sent' AND expires_at <= $1 "
-                "ORDER BY expires_at, id LIMIT $2",
+                "WHERE s.status = 'sent' AND s.expires_at <= $1 ORDER BY s.expires_at, s.id "
+                "LIMIT $2",
             ),
             _at(now),
             limit,

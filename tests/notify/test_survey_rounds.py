@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 
 from hotline.settings import Settings
@@ -29,6 +30,7 @@ from tests.channels.conftest import (  # noqa: F401
     wx_settings,
 )
 from tests.channels.fake_wechat import FakeWechat
+from tests.conftest import POSTGRES_URL
 
 STAFF = Actor("staff", "1")
 
@@ -241,3 +243,27 @@ async def test_a_retriable_failure_in_a_batch_is_retried_alone(
     assert (failed.status, failed.attempts) == ("pending", 1)
     # Its own notify.deliver, as its first retry, after the usual first back-off.
     assert published.single == [((failed.id,), {"countdown": 4.0, "retries": 1})]
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="row locks: PostgreSQL only (SQLite: one writer)")
+async def test_a_ticket_being_evaluated_is_skipped_not_waited_for(
+    db, config, now, notify_settings, published
+):
+    # A citizen's evaluation holds the ticket's lock and will then update its survey: a round
+    # that claimed that survey and waited for the ticket would deadlock with it.
+    tickets = await _closed_tickets(config, now, 3)
+    busy = tickets[0]
+    at = max(s.send_at for s in await Survey.all())
+    evaluation = await asyncpg.connect(POSTGRES_URL)
+    try:
+        holding = evaluation.transaction()
+        await holding.start()
+        await evaluation.execute("SELECT id FROM ticket WHERE id = $1 FOR UPDATE", busy.id)
+        done = await asyncio.wait_for(surveys.run_round(settings=notify_settings, now=at), 10)
+        assert done["sent"] == 2
+        assert (await Survey.get(ticket_id=busy.id)).status == "scheduled"
+        await holding.rollback()
+    finally:
+        await evaluation.close()
+    assert (await surveys.run_round(settings=notify_settings, now=at))["sent"] == 1
+    await _assert_invited_once(tickets)
