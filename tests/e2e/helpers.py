@@ -31,8 +31,9 @@ def service_env(settings: Settings, **extra: str) -> dict[str, str]:
         HOTLINE_DATABASE_URL=settings.database_url,
         HOTLINE_BROKER_URL=settings.broker_url,
         HOTLINE_SECRET_KEY=settings.secret_key,
-        **extra,
+        HOTLINE_QUIET_HOURS=settings.quiet_hours,
     )
+    env.update(extra)
     return env
 
 
