@@ -38,7 +38,7 @@ def serve(
     import uvicorn
 
     settings = get_settings()
-    if workers > 1:
+    if workers > 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _share_metrics(settings.data_dir / "metrics")
     uvicorn.run(
         "api.main:app",

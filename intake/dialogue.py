@@ -295,7 +295,8 @@ def _starts_with(body: str, prefix: str) -> bool:
     """``body`` begins with the word ``prefix``: "place 湖东路" does, "Placed near…" does not."""
     if not body.lower().startswith(prefix):
         return False
-    return not prefix.isascii() or not body[len(prefix) : len(prefix) + 1].isalpha()
+    following = body[len(prefix) : len(prefix) + 1]
+    return not prefix.isascii() or not (following.isascii() and following.isalpha())
 
 
 def _take_location(turn: Turn, body: str) -> bool:

@@ -34,6 +34,7 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 # The phone prompt's keys: the first answers "solved?", the second the 3-level phone scale.
 KEYPAD_RESOLVED = {"1": True, "2": False}
 KEYPAD_SATISFACTION = {"1": "satisfied", "2": "basically_satisfied", "3": "dissatisfied"}
+_LATIN_WORDS = re.compile(r"[a-z'’]+")
 _SPOKEN_DIGITS = str.maketrans("一二三幺", "1231")
 # What speech recognition (and pinyin input) writes for the key words: same syllables.
 _HOMOPHONES = (("慢意", "满意"), ("满易", "满意"), ("满义", "满意"), ("姐决", "解决"))
@@ -254,7 +255,9 @@ def _read_words(raw: str, compact: str) -> SurveyAnswer:
     ):
         satisfaction = english_level
     english = english_level is not None or english_resolved is not None
-    says_more = says_more_in_english(raw) if english else _says_more(compact)
+    # Chinese words around an English "thanks" still say something ("路灯还是不亮，thanks").
+    chinese_part = _LATIN_WORDS.sub("", compact)
+    says_more = (english and says_more_in_english(raw)) or _says_more(chinese_part)
     return SurveyAnswer(resolved, satisfaction, raw.strip() if says_more else "")
 
 

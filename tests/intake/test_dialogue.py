@@ -99,6 +99,7 @@ async def test_the_citizen_may_correct_the_kind_before_submitting(db, config, no
     replies = await english.say("Placed near the school gate, the light flickers")
     assert "Place: 鼓楼区五一北路88号" in replies[-1] and "school gate" in replies[-1]
     assert "Place: Pine Road 5" in (await english.say("place: Pine Road 5"))[-1]
+    assert "Place: 湖东路88号" in (await english.say("address湖东路88号"))[-1]
 
 
 async def test_shared_location_fills_the_location_slot(db, config, now):

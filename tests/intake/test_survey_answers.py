@@ -126,3 +126,6 @@ def test_an_english_answer_keeps_what_it_says_beyond_the_answer():
     said = "fixed, but I am unhappy with the attitude of the workers"
     assert parse_answer(said).comment == said
     assert parse_answer("Very satisfied, thank you").comment == ""
+    # Chinese words around an English key word are still a comment for staff.
+    mixed = "解决了，但是路灯还是不亮，thanks"
+    assert parse_answer(mixed).comment == mixed

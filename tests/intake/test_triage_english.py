@@ -63,6 +63,8 @@ ORDINARY = [
     "The gym closed and I want some money back",
     "I don't agree with the decision to move the bus stop",
     "Our neighbour Sue parks her car on the pavement",
+    "Neighbours smoke on the balcony and my bedroom smells of smoke, it is very annoying",
+    "The smell of smoke from the factory chimney comes into our apartment",
 ]
 
 IN_SCOPE = [
@@ -76,6 +78,7 @@ IN_SCOPE = [
     ("No water in our whole building since this morning", "utility.water", "help"),
     ("Is the metro running on national day?", "transport.transit", "consult"),
     ("My landlord won't return my deposit", "market.consumer", "complaint"),
+    ("Do something about the noise from the bar downstairs", "env.noise", "complaint"),
     (
         "There's a car parked on the sidewalk blocking the way every day",
         "police.traffic",
