@@ -33,6 +33,7 @@ from intake.recording import record_emergency, record_out_of_scope
 from intake.taxonomy import CATEGORIES
 from intake.tickets import TicketDraft, create_ticket, department_name
 from intake.triage import triage
+from intake.triage_english import might_be_an_emergency
 from intake.workflow import Actor
 
 IDLE, AWAIT_LOCATION, AWAIT_PHONE, AWAIT_CONFIRM, EXPIRED = (
@@ -224,7 +225,12 @@ async def _start(turn: Turn, body: str) -> list[Reply]:
         phone=_phone_in(body) or known_phone(turn.citizen, secret_key=turn.config.secret_key),
         region=turn.message.region_hint or turn.conversation.region_code,
     )
-    return await instant_answers.offer(turn, result) or _next_question(turn)
+    replies = await instant_answers.offer(turn, result) or _next_question(turn)
+    if might_be_an_emergency(body):
+        # The English cues miss emergencies told in ways they do not know: whatever else we
+        # ask, say first where to turn if it is one.
+        return [Reply(text("emergency.reminder")), *replies]
+    return replies
 
 
 def _phone_in(body: str) -> str | None:

@@ -34,6 +34,12 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ADDRESSES = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+")
 _CJK = re.compile("[\u4e00-\u9fff]")
 _CLAUSE_SPLIT = re.compile(r"[,.!?;:，。！？；：]+|\s(?:but|and then|because)\s")
+_ALARM = re.compile(
+    r"\b(?:fire|flames?|smoke|explo\w+|blood|bleed\w*|unconscious|breath\w*|ambulance|police"
+    r"|knife|knives|guns?|attack\w*|robb\w*|assault\w*|crash\w*|accident|injur\w*|hurt"
+    r"|trapped|drown\w*|emergency|danger\w*|kidnap\w*|missing|suicide|poison\w*|snatch\w*"
+    r"|stolen|dragg\w*|screaming|scared|hurry|urgent\w*|(?:not|won't|can't) wake|follow\w* me)\b"
+)
 _VICTIM = re.compile(r"\b(?:me|my|mine|myself|us|our|ours)\b")
 _URGENT = re.compile(r"\b(?:danger(?:ous)?|hazardous|urgent(?:ly)?|about to (?:fall|collapse))\b")
 _PRAISE = 4.0
@@ -54,6 +60,12 @@ def is_english(text: str) -> bool:
 def has_english(text: str) -> bool:
     """Two English words or more: enough for an English cry for help inside Chinese text."""
     return len(_WORD.findall(_ADDRESSES.sub(" ", normalize(text)))) >= 2
+
+
+def might_be_an_emergency(text: str) -> bool:
+    """An English request that names a danger without the cues of an emergency happening now
+    ("smoke", "bleeding", "police"): the dialogue reminds the citizen of 110/119/120/122."""
+    return is_english(text) and _ALARM.search(normalize(text)) is not None
 
 
 def chinese_share(text: str) -> int:
