@@ -9,6 +9,7 @@ model (`intake.triage_model`) is combined with them in `decide`: the kind is the
 probable one once the rules' kind scores are added to its log-probabilities; the model may move
 an in-scope request out of scope, but never declares or cancels an emergency; and it names the
 category only when no phrase matches. Pure and deterministic; the weights are read on first use.
+A request written in English goes to `intake.triage_english` instead (see `_triage_prepared`).
 
 Decisions worth knowing:
 - A gas leak happening now is 119 (消防 handles leaks and the explosion risk). A gas smell the
@@ -38,7 +39,7 @@ from intake import triage_lexicon_kind as kl
 from intake import triage_model
 from intake.taxonomy import OTHER
 from intake.triage_english import (
-    chinese_share,
+    chinese_characters,
     emergency_result,
     has_english,
     is_english,
@@ -356,7 +357,7 @@ def _triage_prepared(text: str) -> TriageResult:
     if is_english(text):
         found = _emergency(text, _KIND.score(text))
         english = triage_english(text, chinese_emergency=found[0] if found else None)
-        if english.category != OTHER or chinese_share(text) < _CHINESE_CLAUSE:
+        if english.category != OTHER or chinese_characters(text) < _CHINESE_CLAUSE:
             return english
         # No English cue, but a Chinese clause may say what it is about ("bad smell, 楼下烧烤店
         # 油烟太大").

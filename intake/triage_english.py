@@ -5,10 +5,12 @@ cue at all. This module follows the same three stages with English cues from
 `intake/data/triage_english.txt`, matched as whole words: an emergency happening now (the same
 clause rules: a cue in a hypothetical or habitual clause does not count, a past event does not
 unless the text says now), then the few out-of-scope reasons an English request raises, then
-category and kind. A request mixing English with a Chinese address is English as long as most of
-its letters are Latin; the Chinese emergency cues are consulted as well, so a Chinese word for
-fire is never missed. Confidence is lower than the Chinese rules give (the cues are fewer and
-no corpus measures them): at most 0.6, so staff confirm the category.
+category and kind. A request mixing English with a Chinese address is English when it has at
+least three English words and more of them than half its Chinese characters (``is_english``);
+the Chinese emergency cues are consulted as well, so a Chinese word for fire is never missed, and
+an English cry for help inside Chinese text is checked too (``intake.triage``). Confidence is
+lower than the Chinese rules give (the cues are fewer, measured on four small blind sets in
+docs/benchmarks.md): at most 0.6, so staff confirm the category.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def might_be_an_emergency(text: str) -> bool:
     return is_english(text) and _ALARM.search(normalize(text)) is not None
 
 
-def chinese_share(text: str) -> int:
+def chinese_characters(text: str) -> int:
     """How many Chinese characters the text has (an address, or a whole clause)."""
     return len(_CJK.findall(text))
 
